@@ -1,0 +1,145 @@
+/**
+ * Every setting Launchpad reads, in one `Config`-based service. Each entry names its environment
+ * variable, its default and the form it expects; the README's configuration table is generated from
+ * `settingsDoc` (see `pnpm launchpad config`) so the two cannot drift.
+ */
+import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+
+/** A setting described for humans: the README table and `launchpad config` print these. */
+export interface SettingDoc {
+  readonly env: string
+  readonly default: string
+  readonly description: string
+}
+
+export const settingsDoc: ReadonlyArray<SettingDoc> = [
+  { env: "PORT", default: "8000", description: "HTTP API and built UI port" },
+  { env: "HOST", default: "127.0.0.1", description: "address the HTTP API binds to" },
+  { env: "BROKER_PORT", default: "9092", description: "embedded Kafka broker port (0 = ephemeral)" },
+  { env: "BROKER_HOST", default: "127.0.0.1", description: "address the embedded broker binds to and advertises" },
+  {
+    env: "KAFKA_BROKERS",
+    default: "(unset: embedded broker)",
+    description: "comma-separated host:port list of a real Kafka cluster; unset starts the embedded broker"
+  },
+  { env: "KAFKA_CLIENT_ID", default: "launchpad", description: "client id sent to Kafka" },
+  {
+    env: "LAUNCHPAD_DATA_DIR",
+    default: "./data",
+    description: "root of broker/, lake/, checkpoints/, warehouse.duckdb"
+  },
+  { env: "LAUNCHPAD_PARTITIONS", default: "3", description: "partitions of events_raw when it is created" },
+  { env: "LAUNCHPAD_BROKER_RETENTION_HOURS", default: "168", description: "embedded broker: delete segments older" },
+  {
+    env: "LAUNCHPAD_BROKER_RETENTION_BYTES",
+    default: "-1",
+    description: "embedded broker: max bytes per partition (-1 = unlimited)"
+  },
+  { env: "LAUNCHPAD_BROKER_SEGMENT_BYTES", default: "67108864", description: "embedded broker: segment roll size" },
+  {
+    env: "LAUNCHPAD_BROKER_MAX_REQUEST_BYTES",
+    default: "104857600",
+    description: "embedded broker: max request frame"
+  },
+  { env: "LAUNCHPAD_AUTO_CREATE_TOPICS", default: "true", description: "embedded broker: create topics on Metadata" },
+  { env: "LAUNCHPAD_MAX_BATCH_EVENTS", default: "500", description: "ingest: max events per batch request" },
+  { env: "LAUNCHPAD_MAX_BODY_BYTES", default: "1048576", description: "ingest: max request body (decompressed)" },
+  {
+    env: "LAUNCHPAD_WRITE_KEYS",
+    default: "(unset: no auth)",
+    description: "ingest: comma-separated id:secret write keys; when set every request needs one"
+  },
+  { env: "LAUNCHPAD_CORS_ORIGINS", default: "*", description: "ingest: comma-separated allowed CORS origins" },
+  { env: "LAUNCHPAD_IP_SALT", default: "(unset: drop IPs)", description: "ingest: salt to keep a hashed client IP" },
+  { env: "LAUNCHPAD_MAX_IN_FLIGHT", default: "64", description: "ingest: produce requests in flight before 503" },
+  { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
+  { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
+  { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
+  { env: "LAUNCHPAD_SESSION_GAP_MS", default: "1800000", description: "stream: session inactivity gap (30 min)" },
+  { env: "LAUNCHPAD_SESSION_MAX_MS", default: "86400000", description: "stream: session length cap (24 h)" },
+  { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
+  { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
+  { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
+]
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0, { message: "expected a positive integer" }))
+
+const positiveInt = (name: string, fallback: number) =>
+  Config.schema(PositiveInt, name).pipe(Config.withDefault(fallback))
+
+const durationMs = (name: string, fallback: number) => positiveInt(name, fallback).pipe(Config.map(Duration.millis))
+
+/** `host:port`, validated so that a typo fails at start, not at first connect. */
+const HostPort = Schema.String.check(
+  Schema.isPattern(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, { message: "expected host:port" })
+)
+
+/** `id:secret`; the id names the key in logs and dead-letter records, the secret never appears. */
+const WriteKey = Schema.String.check(Schema.isPattern(/^[^:,\s]+:[^,\s]+$/, { message: "expected id:secret" }))
+
+export interface WriteKeyEntry {
+  readonly id: string
+  readonly secret: Redacted.Redacted<string>
+}
+
+const writeKeys = Config.Array(WriteKey, "LAUNCHPAD_WRITE_KEYS").pipe(
+  Config.map(
+    (pairs): ReadonlyArray<WriteKeyEntry> =>
+      pairs.map((pair) => {
+        const colon = pair.indexOf(":")
+        return { id: pair.slice(0, colon), secret: Redacted.make(pair.slice(colon + 1)) }
+      })
+  ),
+  Config.withDefault<ReadonlyArray<WriteKeyEntry>>([])
+)
+
+export const settingsConfig = Config.all({
+  port: Config.Port("PORT").pipe(Config.withDefault(8000)),
+  host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1")),
+  brokerPort: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
+    "BROKER_PORT"
+  ).pipe(Config.withDefault(9092)),
+  brokerHost: Config.String("BROKER_HOST").pipe(Config.withDefault("127.0.0.1")),
+  kafkaBrokers: Config.Array(HostPort, "KAFKA_BROKERS").pipe(Config.option),
+  kafkaClientId: Config.String("KAFKA_CLIENT_ID").pipe(Config.withDefault("launchpad")),
+  dataDir: Config.String("LAUNCHPAD_DATA_DIR").pipe(Config.withDefault("./data")),
+  partitions: positiveInt("LAUNCHPAD_PARTITIONS", 3),
+  brokerRetentionMs: positiveInt("LAUNCHPAD_BROKER_RETENTION_HOURS", 168).pipe(Config.map((h) => h * 3_600_000)),
+  brokerRetentionBytes: Config.Int("LAUNCHPAD_BROKER_RETENTION_BYTES").pipe(Config.withDefault(-1)),
+  brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES", 64 * 1024 * 1024),
+  brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES", 100 * 1024 * 1024),
+  autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS").pipe(Config.withDefault(true)),
+  maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS", 500),
+  maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES", 1024 * 1024),
+  writeKeys,
+  corsOrigins: Config.Array(Schema.String, "LAUNCHPAD_CORS_ORIGINS").pipe(
+    Config.withDefault<ReadonlyArray<string>>(["*"])
+  ),
+  ipSalt: Config.Redacted("LAUNCHPAD_IP_SALT").pipe(Config.option),
+  maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT", 64),
+  triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
+  triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
+  watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),
+  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", 1_800_000),
+  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", 86_400_000),
+  lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS", 365),
+  kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS", 7),
+  logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<"Info">("Info"))
+})
+
+export type SettingsShape = Config.Success<typeof settingsConfig>
+
+/** The settings service. `layer` reads the environment; `layerWith` is for tests and embedding. */
+export class Settings extends Context.Service<Settings, SettingsShape>()("launchpad/domain/Settings") {
+  static readonly layer = Layer.effect(Settings, settingsConfig)
+
+  static readonly layerWith = (overrides: Partial<SettingsShape>) =>
+    Layer.effect(
+      Settings,
+      Effect.map(settingsConfig, (base) => ({ ...base, ...overrides }))
+    )
+
+  /** The embedded broker runs only when no cluster is configured. */
+  static readonly usesEmbeddedBroker = (settings: SettingsShape): boolean => Option.isNone(settings.kafkaBrokers)
+}
