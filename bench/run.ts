@@ -1,0 +1,43 @@
+/**
+ * `pnpm bench [section …] [--scale=F]`: runs the benchmark sections one after another (never in
+ * parallel: they share two cores), prints a table and writes `bench/results/latest.json`.
+ * `--scale` multiplies each section's event counts (e.g. 0.2 for a quick look).
+ */
+import { mkdirSync, writeFileSync } from "node:fs"
+import { cpus, totalmem } from "node:os"
+import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
+
+const sections: ReadonlyArray<BenchSection> = []
+
+const args = process.argv.slice(2)
+const scaleArg = args.find((a) => a.startsWith("--scale="))
+const scale = scaleArg === undefined ? 1 : Number(scaleArg.slice("--scale=".length))
+const wanted = args.filter((a) => !a.startsWith("--"))
+const chosen = wanted.length === 0 ? sections : sections.filter((s) => wanted.includes(s.name))
+
+const rows: Array<BenchRow> = []
+const setups: Record<string, string> = {}
+for (const section of chosen) {
+  console.error(`bench: ${section.name} (${section.setup}, scale ${scale})`)
+  setups[section.name] = section.setup
+  rows.push(...(await section.run({ scale })))
+}
+
+console.log(formatTable(rows))
+const outDir = new URL("./results/", import.meta.url)
+mkdirSync(outDir, { recursive: true })
+writeFileSync(
+  new URL("latest.json", outDir),
+  `${JSON.stringify(
+    {
+      at: new Date().toISOString(),
+      node: process.version,
+      machine: { cpus: cpus().length, memoryBytes: totalmem() },
+      scale,
+      setups,
+      rows
+    },
+    null,
+    2
+  )}\n`
+)
