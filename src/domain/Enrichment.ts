@@ -1,0 +1,37 @@
+/**
+ * What ingest adds to a decoded event before producing it to `events_raw`, including the clock-skew
+ * correction: the client's clock is trusted for intervals (occurred_at → sent_at), the server's for the
+ * instant (received_at).
+ */
+import type { EnrichedEvent, TrackEvent } from "./Catalog.ts"
+import { epochMillis, formatTimestamp, MIN_TIMESTAMP_MS } from "./Timestamp.ts"
+
+export interface IngestMetadata {
+  /** Server clock at receipt, epoch milliseconds. */
+  readonly receivedAtMs: number
+  readonly requestId: string
+  readonly writeKeyId?: string | undefined
+  /** Salted SHA-256 hex of the client IP; omitted when no salt is configured. */
+  readonly ipHash?: string | undefined
+}
+
+/**
+ * `occurred_at + (received_at − sent_at)` when the client sent `sent_at`, else `occurred_at`; clamped to
+ * `[2000-01-01, received_at]` so that a skewed or lying client can neither post-date events nor push them
+ * out of the lake's range.
+ */
+export const correctedOccurredAtMs = (event: TrackEvent, receivedAtMs: number): number => {
+  const occurred = epochMillis(event.occurred_at)
+  const skew = event.sent_at === undefined ? 0 : receivedAtMs - epochMillis(event.sent_at)
+  return Math.min(receivedAtMs, Math.max(MIN_TIMESTAMP_MS, occurred + skew))
+}
+
+/** The event as it goes on `events_raw`. */
+export const enrich = (event: TrackEvent, meta: IngestMetadata): EnrichedEvent => ({
+  ...event,
+  received_at: formatTimestamp(meta.receivedAtMs),
+  occurred_at_corrected: formatTimestamp(correctedOccurredAtMs(event, meta.receivedAtMs)),
+  request_id: meta.requestId,
+  ...(meta.writeKeyId === undefined ? {} : { write_key_id: meta.writeKeyId }),
+  ...(meta.ipHash === undefined ? {} : { ip_hash: meta.ipHash })
+})
