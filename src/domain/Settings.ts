@@ -42,8 +42,18 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "embedded broker: max request frame"
   },
   { env: "LAUNCHPAD_AUTO_CREATE_TOPICS", default: "true", description: "embedded broker: create topics on Metadata" },
+  {
+    env: "LAUNCHPAD_GROUP_INITIAL_DELAY_MS",
+    default: "0",
+    description: "embedded broker: wait this long for more members before a new group's first rebalance"
+  },
   { env: "LAUNCHPAD_MAX_BATCH_EVENTS", default: "500", description: "ingest: max events per batch request" },
   { env: "LAUNCHPAD_MAX_BODY_BYTES", default: "1048576", description: "ingest: max request body (decompressed)" },
+  {
+    env: "LAUNCHPAD_MAX_EVENT_BYTES",
+    default: "32768",
+    description: "ingest: max size of one enriched event; dead letters keep raw input up to this size"
+  },
   {
     env: "LAUNCHPAD_WRITE_KEYS",
     default: "(unset: no auth)",
@@ -52,6 +62,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   { env: "LAUNCHPAD_CORS_ORIGINS", default: "*", description: "ingest: comma-separated allowed CORS origins" },
   { env: "LAUNCHPAD_IP_SALT", default: "(unset: drop IPs)", description: "ingest: salt to keep a hashed client IP" },
   { env: "LAUNCHPAD_MAX_IN_FLIGHT", default: "64", description: "ingest: produce requests in flight before 503" },
+  {
+    env: "LAUNCHPAD_PRODUCER_BUFFER_RECORDS",
+    default: "10000",
+    description: "producer: records accepted but not yet acknowledged before publish fails (503)"
+  },
   { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
   { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
@@ -110,14 +125,20 @@ export const settingsConfig = Config.all({
   brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES", 64 * 1024 * 1024),
   brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES", 100 * 1024 * 1024),
   autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS").pipe(Config.withDefault(true)),
+  groupInitialDelayMs: Config.schema(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
+    "LAUNCHPAD_GROUP_INITIAL_DELAY_MS"
+  ).pipe(Config.withDefault(0)),
   maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS", 500),
   maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES", 1024 * 1024),
+  maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES", 32 * 1024),
   writeKeys,
   corsOrigins: Config.Array(Schema.String, "LAUNCHPAD_CORS_ORIGINS").pipe(
     Config.withDefault<ReadonlyArray<string>>(["*"])
   ),
   ipSalt: Config.Redacted("LAUNCHPAD_IP_SALT").pipe(Config.option),
   maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT", 64),
+  producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),

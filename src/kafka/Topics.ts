@@ -1,0 +1,118 @@
+/**
+ * Topic names (the one place they are spelled) and the bootstrap that creates them with their
+ * partition counts and retention. Creation is idempotent: a topic that already exists is left as it
+ * is (Kafka cannot shrink partitions, and changing retention is an operator's decision), with a
+ * warning when its partition count differs from what we would have created.
+ */
+import { Context, Effect, Layer } from "effect"
+import { Settings } from "../domain/Settings.ts"
+import { BrokerUnavailable, Kafka } from "./Kafka.ts"
+
+export const TopicNames = {
+  /** Valid events, key = `user_id`. */
+  eventsRaw: "events_raw",
+  /** Rejected input with a reason code and the raw payload; replayable. */
+  eventsDeadletter: "events_deadletter",
+  /** Per-minute window updates from the stream processor, key = minute. */
+  kpiMinute: "kpi_minute"
+} as const
+
+/** Consumer groups named by the design (lag dashboards and `kafka-consumer-groups` rely on them). */
+export const ConsumerGroupIds = {
+  /** The stream processor reading events_raw. */
+  stream: "launchpad-stream"
+} as const
+
+export interface TopicSpec {
+  readonly name: string
+  readonly numPartitions: number
+  readonly configs: Readonly<Record<string, string>>
+}
+
+const days = (n: number) => String(n * 24 * 60 * 60 * 1000)
+
+/** What Launchpad needs; `partitions` only applies to events_raw (it bounds stream parallelism). */
+export const topicSpecs = (partitions: number): ReadonlyArray<TopicSpec> => [
+  { name: TopicNames.eventsRaw, numPartitions: partitions, configs: { "retention.ms": days(7) } },
+  // One partition keeps dead letters in arrival order for replay.
+  { name: TopicNames.eventsDeadletter, numPartitions: 1, configs: { "retention.ms": days(30) } },
+  // One partition: the warehouse is a single consumer and wants minutes in order.
+  { name: TopicNames.kpiMinute, numPartitions: 1, configs: { "retention.ms": days(7) } }
+]
+
+export interface EnsureResult {
+  readonly created: ReadonlyArray<string>
+  readonly existing: ReadonlyArray<string>
+}
+
+const brokerError = (message: string) => (cause: unknown) => new BrokerUnavailable({ message, cause })
+
+/** Create whichever of `specs` are missing; existing topics count as success. */
+export const ensureTopics = Effect.fn("Topics.ensure")(function* (specs: ReadonlyArray<TopicSpec>) {
+  const { client } = yield* Kafka
+  const admin = client.admin()
+  return yield* Effect.acquireUseRelease(
+    Effect.tryPromise({ try: () => admin.connect(), catch: brokerError("admin connect failed") }),
+    () =>
+      Effect.gen(function* () {
+        const metadata = yield* Effect.tryPromise({
+          // Asking for all topics (not only ours) so that missing ones are not auto-created here.
+          try: () => admin.fetchTopicMetadata(),
+          catch: brokerError("fetching topic metadata failed")
+        })
+        const existing = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]))
+        for (const spec of specs) {
+          const count = existing.get(spec.name)
+          if (count !== undefined && count !== spec.numPartitions) {
+            yield* Effect.logWarning(
+              `topic ${spec.name} has ${count} partitions, configured ${spec.numPartitions}; leaving it as is`
+            )
+          }
+        }
+        const missing = specs.filter((spec) => !existing.has(spec.name))
+        if (missing.length > 0) {
+          // createTopics resolves false when every topic already exists (a concurrent creator won the race).
+          yield* Effect.tryPromise({
+            try: () =>
+              admin.createTopics({
+                waitForLeaders: true,
+                topics: missing.map((spec) => ({
+                  topic: spec.name,
+                  numPartitions: spec.numPartitions,
+                  configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value }))
+                }))
+              }),
+            catch: brokerError(`creating topics ${missing.map((s) => s.name).join(", ")} failed`)
+          })
+          yield* Effect.logInfo(`created topics ${missing.map((s) => `${s.name}(${s.numPartitions})`).join(", ")}`)
+        }
+        return {
+          created: missing.map((s) => s.name),
+          existing: specs.filter((s) => existing.has(s.name)).map((s) => s.name)
+        } satisfies EnsureResult
+      }),
+    () => Effect.promise(() => admin.disconnect()).pipe(Effect.ignore)
+  )
+})
+
+export interface TopicsShape {
+  /** The specs the bootstrap ensured. */
+  readonly specs: ReadonlyArray<TopicSpec>
+  /** What the bootstrap found: created now vs already there. */
+  readonly result: EnsureResult
+}
+
+/** Present in a context once Launchpad's topics exist; depend on it to order startup. */
+export class Topics extends Context.Service<Topics, TopicsShape>()("launchpad/kafka/Topics") {
+  static readonly layerNoDeps = Layer.effect(
+    Topics,
+    Effect.gen(function* () {
+      const settings = yield* Settings
+      const specs = topicSpecs(settings.partitions)
+      const result = yield* ensureTopics(specs)
+      return Topics.of({ specs, result })
+    })
+  )
+
+  static readonly layer = Topics.layerNoDeps.pipe(Layer.provide(Kafka.layer), Layer.provide(Settings.layer))
+}
