@@ -1,0 +1,40 @@
+/**
+ * Writes one micro-batch of one Kafka partition to `lake/events/`, one file per (event_date, event_hour)
+ * present, partitioned by `occurred_at_corrected` (see LakeTable.ts). Call it, then write the checkpoint
+ * commit record, then commit offsets: a crash anywhere is repaired by re-running the same batch, which
+ * rewrites the same names with the same content.
+ */
+import { Context, Effect, Layer } from "effect"
+import { Settings } from "../domain/Settings.ts"
+import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import type { LakeIoError } from "./LakeFs.ts"
+import { type EventLakeRow, eventCells, eventsTable } from "./LakeTable.ts"
+import type { LakeManifestError } from "./Manifest.ts"
+import { type BatchId, type LakeWriteError, type WrittenFile, writeBatchFiles } from "./ParquetFileWriter.ts"
+
+export interface EventBatch extends BatchId {
+  readonly rows: ReadonlyArray<EventLakeRow>
+}
+
+export type LakeWriterError = DuckDbError | LakeIoError | LakeManifestError | LakeWriteError
+
+export class EventFileWriter extends Context.Service<
+  EventFileWriter,
+  {
+    /** Writes the batch's files durably and returns them (none for an empty batch). */
+    readonly write: (batch: EventBatch) => Effect.Effect<ReadonlyArray<WrittenFile>, LakeWriterError>
+  }
+>()("launchpad/lake/EventFileWriter") {
+  static readonly layer = Layer.effect(
+    EventFileWriter,
+    Effect.gen(function* () {
+      const duck = yield* DuckDb
+      const { dataDir } = yield* Settings
+      const write = Effect.fn("EventFileWriter.write")(function* (batch: EventBatch) {
+        const rows = batch.rows.map(eventCells)
+        return yield* writeBatchFiles(duck, dataDir, eventsTable, batch, rows)
+      })
+      return EventFileWriter.of({ write })
+    })
+  )
+}

@@ -1,0 +1,17 @@
+/** Every lake service over one in-memory DuckDB, for the roles and commands that use the lake. */
+import { Layer } from "effect"
+import { Compaction } from "./Compaction.ts"
+import { DuckDb } from "./DuckDb.ts"
+import { EventFileWriter } from "./EventFileWriter.ts"
+import { LakeReader } from "./LakeReader.ts"
+import { LakeStats } from "./LakeStats.ts"
+import { Retention } from "./Retention.ts"
+import { SessionFileWriter } from "./SessionFileWriter.ts"
+
+export const LakeLayer = Layer.mergeAll(
+  EventFileWriter.layer,
+  SessionFileWriter.layer,
+  Compaction.layer,
+  Retention.layer,
+  LakeStats.layer
+).pipe(Layer.provideMerge(LakeReader.layer), Layer.provideMerge(DuckDb.layer))

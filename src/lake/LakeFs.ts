@@ -1,0 +1,135 @@
+/**
+ * The file-system steps the lake's protocol is made of, each durable before it returns: fsync of files
+ * and of the directories whose entries changed (a rename is only durable once its directory is).
+ * node:fs rather than the platform FileSystem because fsync on a directory needs a raw descriptor.
+ */
+import * as fs from "node:fs/promises"
+import * as path from "node:path"
+import { Effect, Schema } from "effect"
+
+export class LakeIoError extends Schema.TaggedError<LakeIoError>()("LakeIoError", {
+  message: Schema.String,
+  path: Schema.String,
+  cause: Schema.Defect()
+}) {}
+
+const io = <A>(what: string, target: string, f: () => Promise<A>): Effect.Effect<A, LakeIoError> =>
+  Effect.tryPromise({
+    try: f,
+    catch: (cause) =>
+      new LakeIoError({
+        message: `${what} ${target}: ${cause instanceof Error ? cause.message : String(cause)}`,
+        path: target,
+        cause
+      })
+  })
+
+const isErrno = (cause: unknown, code: string): boolean =>
+  cause instanceof Error && "code" in cause && cause.code === code
+
+const syncPath = async (target: string): Promise<void> => {
+  const handle = await fs.open(target, "r")
+  try {
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+}
+
+export const fsyncFile = (file: string) => io("fsync", file, () => syncPath(file))
+
+export const fsyncDir = (dir: string) => io("fsync directory", dir, () => syncPath(dir))
+
+/** `mkdir -p` that makes each directory it creates durable in its parent. */
+export const ensureDir = (dir: string): Effect.Effect<void, LakeIoError> =>
+  io("mkdir", dir, async () => {
+    const missing: Array<string> = []
+    let current = path.resolve(dir)
+    for (;;) {
+      const exists = await fs.stat(current).then(
+        () => true,
+        (cause: unknown) => (isErrno(cause, "ENOENT") ? false : Promise.reject(cause))
+      )
+      if (exists) break
+      missing.push(current)
+      const parent = path.dirname(current)
+      if (parent === current) break
+      current = parent
+    }
+    if (missing.length === 0) return
+    await fs.mkdir(dir, { recursive: true })
+    for (const created of missing) await syncPath(path.dirname(created))
+  })
+
+/** Renames `from` over `to` (atomic on POSIX, replacing `to`) and makes the rename durable. */
+export const renameDurable = (from: string, to: string) =>
+  io("rename", `${from} -> ${to}`, async () => {
+    await fs.rename(from, to)
+    await syncPath(path.dirname(to))
+    if (path.dirname(from) !== path.dirname(to)) await syncPath(path.dirname(from))
+  })
+
+/** Writes `content` under a temporary name in the same directory, fsyncs, renames over `file`. */
+export const writeFileAtomic = (file: string, temp: string, content: string) =>
+  io("write", file, async () => {
+    const handle = await fs.open(temp, "w")
+    try {
+      await handle.writeFile(content)
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.rename(temp, file)
+    await syncPath(path.dirname(file))
+  })
+
+/** Removes files (absent ones are fine) and makes the removal durable. */
+export const removeFilesDurable = (dir: string, names: ReadonlyArray<string>) =>
+  io("remove from", dir, async () => {
+    if (names.length === 0) return
+    for (const name of names) await fs.rm(path.join(dir, name), { force: true })
+    await syncPath(dir)
+  })
+
+/** Removes a file without waiting for durability (cleanup of temporaries: losing the removal is harmless). */
+export const removeQuietly = (file: string) => Effect.promise(() => fs.rm(file, { force: true }))
+
+/** Removes a directory tree (absent is fine). */
+export const removeTree = (dir: string) => io("remove", dir, () => fs.rm(dir, { recursive: true, force: true }))
+
+export interface DirEntry {
+  readonly name: string
+  readonly isDirectory: boolean
+}
+
+/** Lists a directory; a missing directory is empty. */
+export const listDir = (dir: string): Effect.Effect<ReadonlyArray<DirEntry>, LakeIoError> =>
+  io("list", dir, () =>
+    fs.readdir(dir, { withFileTypes: true }).then(
+      (entries) => entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
+      (cause: unknown) => (isErrno(cause, "ENOENT") ? [] : Promise.reject(cause))
+    )
+  )
+
+/** Reads a text file; `undefined` when it does not exist. */
+export const readTextIfExists = (file: string): Effect.Effect<string | undefined, LakeIoError> =>
+  io("read", file, () =>
+    fs.readFile(file, "utf8").then(
+      (text): string | undefined => text,
+      (cause: unknown) => (isErrno(cause, "ENOENT") ? undefined : Promise.reject(cause))
+    )
+  )
+
+export interface FileStat {
+  readonly bytes: number
+  readonly mtimeMs: number
+}
+
+/** Size and modification time; `undefined` when the file does not exist. */
+export const statIfExists = (file: string): Effect.Effect<FileStat | undefined, LakeIoError> =>
+  io("stat", file, () =>
+    fs.stat(file).then(
+      (s): FileStat | undefined => ({ bytes: s.size, mtimeMs: s.mtimeMs }),
+      (cause: unknown) => (isErrno(cause, "ENOENT") ? undefined : Promise.reject(cause))
+    )
+  )
