@@ -7,10 +7,11 @@ import { mkdirSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
+import { ingestBench } from "./ingest.ts"
 import { lakeBench } from "./lake.ts"
 import { streamCoreSection } from "./streamCore.ts"
 
-const sections: ReadonlyArray<BenchSection> = [brokerBench, streamCoreSection, lakeBench]
+const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench]
 
 const args = process.argv.slice(2)
 const scaleArg = args.find((a) => a.startsWith("--scale="))

@@ -1,0 +1,66 @@
+/**
+ * The ingest HTTP server as a layer: the `IngestApi` routes (events, health, schemas, metrics),
+ * `/openapi.json`, the Scalar docs UI at `/docs`, CORS for browser SDKs and the request-id
+ * middleware, served on `HOST:PORT`. It needs Kafka and the producer from outside, so the same
+ * layer runs alone (`launchpad ingest`) or beside other roles sharing one producer (`launchpad dev`).
+ */
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { Settings } from "../domain/Settings.ts"
+import { IngestApi } from "./api/IngestApi.ts"
+import { EventsHandlers } from "./server/EventsHttp.ts"
+import { HealthHandlers } from "./server/HealthHttp.ts"
+import { Ingestor } from "./server/Ingestor.ts"
+import { MetaHandlers } from "./server/MetaHttp.ts"
+import { Readiness } from "./server/Readiness.ts"
+import { RequestContextLayer } from "./server/RequestContext.ts"
+import { WriteKeyAuthLayer } from "./server/WriteKeyAuth.ts"
+
+/** Browser SDKs send these; the response headers they may read are exposed. */
+const corsLayer = Layer.unwrap(
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    return HttpRouter.cors({
+      // An empty list makes the middleware answer `*`.
+      allowedOrigins: settings.corsOrigins.includes("*") ? [] : settings.corsOrigins,
+      allowedMethods: ["GET", "POST", "OPTIONS"],
+      allowedHeaders: ["content-type", "content-encoding", "x-write-key", "authorization", "x-request-id"],
+      exposedHeaders: ["x-request-id", "retry-after"],
+      maxAge: 600
+    })
+  })
+)
+
+const apiRoutes = HttpApiBuilder.layer(IngestApi, { openapiPath: "/openapi.json" }).pipe(
+  Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
+  Layer.provide(WriteKeyAuthLayer),
+  Layer.provide([Ingestor.layer, Readiness.layer])
+)
+
+/** Every route and middleware, for any HttpRouter-based server. */
+export const IngestRoutes = Layer.mergeAll(
+  apiRoutes,
+  HttpApiScalar.layer(IngestApi, { path: "/docs" }),
+  RequestContextLayer,
+  corsLayer
+)
+
+/**
+ * The routes served by a Node HTTP server. `port` overrides `PORT` (tests pass 0 for an ephemeral
+ * port and read it from `HttpServer.address`). The built-in access logger is off: `RequestContext`
+ * logs at Debug, without payloads.
+ */
+export const layerServer = (options: { readonly port?: number } = {}) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const settings = yield* Settings
+      return HttpRouter.serve(IngestRoutes, { disableLogger: true }).pipe(
+        Layer.provideMerge(
+          NodeHttpServer.layer(createServer, { port: options.port ?? settings.port, host: settings.host })
+        )
+      )
+    })
+  )

@@ -1,0 +1,86 @@
+/** Pure parts of ingest: User-Agent parsing and filling, raw bounding, media types, request ids. */
+import { assert, describe, it } from "@effect/vitest"
+import { boundRaw } from "../../src/ingest/domain/DeadLetter.ts"
+import { checkContentType } from "../../src/ingest/server/BodyReader.ts"
+import { requestIdOf, routeLabel } from "../../src/ingest/server/RequestContext.ts"
+import { fillContextFromUserAgent, parseUserAgent } from "../../src/ingest/server/UserAgent.ts"
+
+describe("parseUserAgent", () => {
+  const cases: ReadonlyArray<readonly [string, ReturnType<typeof parseUserAgent>]> = [
+    [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+      { device_type: "desktop", os: "Windows 10", browser: "Chrome 131" }
+    ],
+    [
+      "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
+      { device_type: "desktop", os: "Windows 10", browser: "Edge 131" }
+    ],
+    [
+      "Mozilla/5.0 (Macintosh; Intel Mac OS X 10.15; rv:133.0) Gecko/20100101 Firefox/133.0",
+      { device_type: "desktop", os: "macOS 10.15", browser: "Firefox 133" }
+    ],
+    [
+      "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.6778.81 Mobile Safari/537.36",
+      { device_type: "mobile", os: "Android 14", browser: "Chrome 131" }
+    ],
+    [
+      "Mozilla/5.0 (Linux; Android 13; SM-X200) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36",
+      { device_type: "tablet", os: "Android 13", browser: "Chrome 120" }
+    ],
+    [
+      "Mozilla/5.0 (iPad; CPU OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1",
+      { device_type: "tablet", os: "iOS 17.6", browser: "Safari 17" }
+    ]
+  ]
+  it("reads form factor, OS and browser of common browsers", () => {
+    for (const [ua, expected] of cases) assert.deepStrictEqual(parseUserAgent(ua), expected, ua)
+  })
+  it("does not guess for non-browsers", () => {
+    assert.isUndefined(parseUserAgent("curl/8.5.0"))
+    assert.isUndefined(parseUserAgent(""))
+    assert.isUndefined(parseUserAgent("Mozilla/5.0 (compatible)"))
+  })
+  it("fills only what is missing, only into an existing context, without touching the input", () => {
+    const ua = parseUserAgent(cases[3]?.[0] ?? "")
+    const input = { context: { browser: "MyApp 2" } }
+    assert.deepStrictEqual(fillContextFromUserAgent(input, ua), {
+      context: { browser: "MyApp 2", device_type: "mobile", os: "Android 14" }
+    })
+    assert.deepStrictEqual(input, { context: { browser: "MyApp 2" } })
+    assert.deepStrictEqual(fillContextFromUserAgent({ user_id: "u" }, ua), { user_id: "u" })
+    assert.strictEqual(fillContextFromUserAgent(7, ua), 7)
+  })
+})
+
+describe("boundRaw", () => {
+  it("keeps short input whole and cuts long input on a character boundary", () => {
+    assert.deepStrictEqual(boundRaw("abc", 10), { text: "abc", bytes: 3 })
+    const cut = boundRaw("é".repeat(10), 5)
+    assert.strictEqual(cut.text, "éé")
+    assert.strictEqual(cut.bytes, 20)
+  })
+})
+
+describe("checkContentType", () => {
+  it("accepts JSON and text/plain in UTF-8, with or without parameters", () => {
+    for (const ok of [undefined, "application/json", "Application/JSON; charset=UTF-8", "text/plain;charset=utf-8"]) {
+      assert.isUndefined(checkContentType(ok), String(ok))
+    }
+    for (const bad of ["application/xml", "multipart/form-data; boundary=x", "text/plain; charset=iso-8859-1"]) {
+      assert.isString(checkContentType(bad), bad)
+    }
+  })
+})
+
+describe("request ids and route labels", () => {
+  it("keeps a sane incoming id and replaces anything else", () => {
+    assert.strictEqual(requestIdOf("req-12345678"), "req-12345678")
+    assert.match(requestIdOf("x"), /^[0-9a-f-]{36}$/)
+    assert.match(requestIdOf("a b c d e f g h"), /^[0-9a-f-]{36}$/)
+    assert.match(requestIdOf("x".repeat(200)), /^[0-9a-f-]{36}$/)
+  })
+  it("labels known routes and folds the rest into one value", () => {
+    assert.strictEqual(routeLabel("/api/v1/events/batch?x=1"), "/api/v1/events/batch")
+    assert.strictEqual(routeLabel("/wp-admin/login.php"), "other")
+  })
+})
