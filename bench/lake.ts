@@ -1,7 +1,9 @@
 /**
  * `pnpm bench lake`: 1M synthetic enriched events (four event types, the full column set) written in
- * micro-batches of 50k through EventFileWriter (appender → COPY → fsync → rename), as the stream
- * processor does. Only the writer calls are timed; each batch is generated just before its call.
+ * micro-batches of 50k through EventFileWriter (NDJSON staging → DuckDB read_json → COPY → fsync →
+ * rename, see src/lake/EventJsonStaging.ts), as the stream processor does. Only the writer calls are
+ * timed; each batch is generated just before its call. Peak RSS is the whole process's, the generated
+ * events included.
  */
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"

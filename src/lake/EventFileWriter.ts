@@ -7,8 +7,9 @@
 import { Context, Effect, Layer } from "effect"
 import { Settings } from "../domain/Settings.ts"
 import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import { eventJsonStaging } from "./EventJsonStaging.ts"
 import type { LakeIoError } from "./LakeFs.ts"
-import { type EventLakeRow, eventCells, eventsTable } from "./LakeTable.ts"
+import { type EventLakeRow, eventsTable } from "./LakeTable.ts"
 import type { LakeManifestError } from "./Manifest.ts"
 import { type BatchId, type LakeWriteError, type WrittenFile, writeBatchFiles } from "./ParquetFileWriter.ts"
 
@@ -31,8 +32,7 @@ export class EventFileWriter extends Context.Service<
       const duck = yield* DuckDb
       const { dataDir } = yield* Settings
       const write = Effect.fn("EventFileWriter.write")(function* (batch: EventBatch) {
-        const rows = batch.rows.map(eventCells)
-        return yield* writeBatchFiles(duck, dataDir, eventsTable, batch, rows)
+        return yield* writeBatchFiles(duck, dataDir, eventsTable, batch, eventJsonStaging(batch.rows))
       })
       return EventFileWriter.of({ write })
     })

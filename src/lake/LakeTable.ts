@@ -1,11 +1,12 @@
 /**
  * The two lake tables as data: their columns (events: the domain's `columns` plus the writer's Kafka and
  * processing columns, never a copied list), the column that places a row in a partition, the sort order
- * of compacted files and how a row becomes cells for the DuckDB appender.
+ * of compacted files and how a session row becomes cells for the DuckDB appender (events are staged as
+ * JSON, see EventJsonStaging.ts).
  */
 
 import type { EnrichedEvent } from "../domain/Catalog.ts"
-import { columns, type DuckDbType, toRow } from "../domain/Columns.ts"
+import { columns, type DuckDbType } from "../domain/Columns.ts"
 
 export type LakeColumnType = DuckDbType | "BIGINT"
 
@@ -26,7 +27,7 @@ export interface LakeTable {
   readonly granularity: "hour" | "day"
   readonly datePartition: string
   readonly hourPartition?: string
-  /** Rows with the same value here use the same columns (the writer stages each group apart). */
+  /** Rows with the same value here use the same columns (appender staging stages each group apart). */
   readonly stagingGroupColumn?: string
   /** Total order of rows in a file (Kafka position first: one copy per offset). */
   readonly sortKey: ReadonlyArray<string>
@@ -127,21 +128,6 @@ export interface EventLakeRow {
   readonly kafkaOffset: bigint | number
   readonly isLate: boolean
   readonly processedAtMs: number
-}
-
-const EVENT_TIME_INDEX = columns.findIndex((c) => c.name === EVENT_TIME_COLUMN)
-
-/** The row's cells and its event time (read from the cells: parsing timestamps is the costly part). */
-export const eventCells = (row: EventLakeRow): { readonly timeMs: number; readonly cells: ReadonlyArray<Cell> } => {
-  const cells: ReadonlyArray<Cell> = [
-    ...toRow(row.event),
-    row.kafkaPartition,
-    BigInt(row.kafkaOffset),
-    row.isLate,
-    row.processedAtMs
-  ]
-  const time = cells[EVENT_TIME_INDEX]
-  return { timeMs: typeof time === "number" ? time : Number.NaN, cells }
 }
 
 export const sessionCells = (row: SessionRow): ReadonlyArray<Cell> => sessionFields.map((field) => field.cell(row))

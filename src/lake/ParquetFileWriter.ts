@@ -1,17 +1,18 @@
 /**
- * The exactly-once file protocol both lake writers share: rows of one micro-batch of one Kafka partition
- * go through DuckDB appenders into staging tables (timestamps staged as epoch-ms DOUBLEs: no value object
- * per cell), then one `COPY … TO` per time partition, in a total order, writes a temporary file that is
- * fsynced and renamed to the batch's deterministic name (LakeLayout.ts, rule 1).
+ * The exactly-once file protocol both lake writers share: the rows of one micro-batch of one Kafka
+ * partition are placed in time partitions; for each partition, in a total order, a staging strategy
+ * (EventJsonStaging.ts for events, AppenderStaging.ts for sessions) has DuckDB write a temporary Parquet
+ * file with `COPY … TO`, which is then fsynced and renamed to the batch's deterministic name
+ * (LakeLayout.ts, rule 1).
  */
 import * as path from "node:path"
-import type { DuckDBAppender } from "@duckdb/node-api"
-import { Clock, Effect, Predicate, Schema } from "effect"
-import { type DuckDbShape, sqlIdent, sqlString } from "./DuckDb.ts"
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Clock, Effect, Schema } from "effect"
+import type { DuckDbShape } from "./DuckDb.ts"
 import { ensureDir, fsyncFile, removeFilesDurable, removeQuietly, renameDurable, statIfExists } from "./LakeFs.ts"
 import { partFileName, partitionOf, tempName } from "./LakeLayout.ts"
 import { recordWrite } from "./LakeMetrics.ts"
-import type { Cell, LakeColumnType, LakeTable } from "./LakeTable.ts"
+import type { LakeTable } from "./LakeTable.ts"
 import { isCompacted, isReplaced, readPartition } from "./Manifest.ts"
 
 export class LakeWriteError extends Schema.TaggedError<LakeWriteError>()("LakeWriteError", {
@@ -34,119 +35,29 @@ export interface WrittenFile {
   readonly bytes: number
 }
 
-export interface StagedRow {
-  readonly timeMs: number
-  readonly cells: ReadonlyArray<Cell>
-}
-
-const wellFormed = (value: unknown): unknown => {
-  if (typeof value === "string") return value.toWellFormed()
-  if (Array.isArray(value)) return value.map(wellFormed)
-  if (Predicate.isObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), wellFormed(v)]))
-  }
-  return value
-}
-
-/**
- * JSON.stringify escapes a lone surrogate as `\udXXX`; DuckDB stores that but its JSON reader rejects it,
- * which would make the whole file unreadable. Such strings become U+FFFD, as UTF-8 VARCHARs do.
- */
-const wellFormedJson = (text: string): string => JSON.stringify(wellFormed(JSON.parse(text)))
-
-type CellWriter = (appender: DuckDBAppender, cell: Cell) => void
-
-const mismatch = (type: LakeColumnType, cell: Cell): Error =>
-  new Error(`a ${type} column cannot hold ${typeof cell} ${String(cell)}`)
-
-const cellWriter = (type: LakeColumnType): CellWriter => {
-  switch (type) {
-    case "VARCHAR":
-      return (a, cell) => {
-        if (typeof cell !== "string") throw mismatch(type, cell)
-        a.appendVarchar(cell)
-      }
-    case "JSON":
-      return (a, cell) => {
-        if (typeof cell !== "string") throw mismatch(type, cell)
-        a.appendVarchar(cell.includes("\\ud") ? wellFormedJson(cell) : cell)
-      }
-    case "INTEGER":
-      return (a, cell) => {
-        if (typeof cell !== "number") throw mismatch(type, cell)
-        a.appendInteger(cell)
-      }
-    case "BIGINT":
-      return (a, cell) => {
-        if (typeof cell !== "bigint" && typeof cell !== "number") throw mismatch(type, cell)
-        a.appendBigInt(BigInt(cell))
-      }
-    case "DOUBLE":
-      return (a, cell) => {
-        if (typeof cell !== "number") throw mismatch(type, cell)
-        a.appendDouble(cell)
-      }
-    case "BOOLEAN":
-      return (a, cell) => {
-        if (typeof cell !== "boolean") throw mismatch(type, cell)
-        a.appendBoolean(cell)
-      }
-    case "TIMESTAMPTZ":
-      // Staged as DOUBLE epoch milliseconds (exact below 2^53): no value object per cell.
-      return (a, cell) => {
-        if (typeof cell !== "number") throw mismatch(type, cell)
-        a.appendDouble(cell)
-      }
-  }
-}
-
-const STAGING = "lake_staging"
-const PARTITION_COLUMN = "__lake_partition"
-
-const stagingType = (type: LakeColumnType): string => (type === "TIMESTAMPTZ" ? "DOUBLE" : type)
-
-/** The session time zone is UTC (set below), so the TIMESTAMP → TIMESTAMPTZ cast keeps the instant. */
-const fromEpochMs = (name: string): string =>
-  `epoch_ms(CAST(${sqlIdent(name)} AS BIGINT))::TIMESTAMPTZ AS ${sqlIdent(name)}`
-
-interface StagingGroup {
-  /** Indices of the columns some row of the group has a value in. */
-  readonly columns: ReadonlyArray<number>
+/** One file to write: the batch's rows that fall in one partition. */
+export interface PartitionTarget {
+  readonly partition: string
+  /** The partition directory (absolute). */
+  readonly dir: string
+  /** Where `copy` writes the Parquet file; the protocol fsyncs and renames it. */
+  readonly temp: string
+  /** Indices of the rows in this partition, ascending. */
   readonly rows: ReadonlyArray<number>
 }
 
-/**
- * Rows grouped by `table.stagingGroupColumn` (events: by type), each group staged with only the columns
- * its rows use: the other event types' property columns would cost one appender call per row each.
- */
-const stagingGroups = (
-  table: LakeTable,
-  rows: ReadonlyArray<StagedRow>,
-  include: (row: number) => boolean
-): ReadonlyArray<StagingGroup> => {
-  const by =
-    table.stagingGroupColumn === undefined ? -1 : table.columns.findIndex((c) => c.name === table.stagingGroupColumn)
-  const groups = new Map<Cell, { readonly used: Array<boolean>; readonly rows: Array<number> }>()
-  rows.forEach((row, i) => {
-    if (!include(i)) return
-    const key = by < 0 ? null : (row.cells[by] ?? null)
-    let group = groups.get(key)
-    if (group === undefined) {
-      group = { used: table.columns.map(() => false), rows: [] }
-      groups.set(key, group)
-    }
-    group.rows.push(i)
-    row.cells.forEach((cell, c) => {
-      if (cell !== null) group.used[c] = true
-    })
-  })
-  return [...groups.values()].map((group) => ({
-    columns: group.used.flatMap((used, c) => (used ? [c] : [])),
-    rows: group.rows
-  }))
+/** A batch's rows, ready to be written by one staging strategy. */
+export interface StagedBatch {
+  /** Each row's `table.timeColumn` in epoch milliseconds (NaN when missing or invalid). */
+  readonly times: ArrayLike<number>
+  /**
+   * Writes each target's rows to `target.temp` as ZSTD Parquet with the table's columns, ordered by
+   * `table.sortKey`: the same rows must always give the same bytes.
+   */
+  readonly copy: (connection: DuckDBConnection, targets: ReadonlyArray<PartitionTarget>) => Promise<void>
 }
 
-const cellWriters = (table: LakeTable): ReadonlyArray<CellWriter> => table.columns.map((c) => cellWriter(c.duckdbType))
+const HOUR_MS = 3_600_000
 
 /** Writes one micro-batch's rows of `table`; see the module comment. */
 export const writeBatchFiles = Effect.fn("ParquetFileWriter.write")(function* (
@@ -154,87 +65,44 @@ export const writeBatchFiles = Effect.fn("ParquetFileWriter.write")(function* (
   dataDir: string,
   table: LakeTable,
   batch: BatchId,
-  rows: ReadonlyArray<StagedRow>
+  staged: StagedBatch
 ) {
   const started = yield* Clock.currentTimeMillis
-  const counts = new Map<string, number>()
-  const partitions: Array<string> = []
-  for (const row of rows) {
-    if (!Number.isFinite(row.timeMs)) {
+  // Partitions are whole hours (or days): one partitionOf call per hour present, not per row.
+  const byHour = new Map<number, string>()
+  const rowsOf = new Map<string, Array<number>>()
+  const { times } = staged
+  for (let i = 0; i < times.length; i++) {
+    const timeMs = times[i] ?? Number.NaN
+    if (!Number.isFinite(timeMs)) {
       return yield* new LakeWriteError({ message: `${table.name}: a row has no valid ${table.timeColumn}` })
     }
-    const partition = partitionOf(table, row.timeMs)
-    partitions.push(partition)
-    counts.set(partition, (counts.get(partition) ?? 0) + 1)
+    const hour = Math.floor(timeMs / HOUR_MS)
+    let partition = byHour.get(hour)
+    if (partition === undefined) {
+      partition = partitionOf(table, timeMs)
+      byHour.set(hour, partition)
+    }
+    let rows = rowsOf.get(partition)
+    if (rows === undefined) {
+      rows = []
+      rowsOf.set(partition, rows)
+    }
+    rows.push(i)
   }
 
   const name = partFileName(batch.topic, batch.partition, batch.firstOffset, batch.lastOffset)
-  const targets: Array<{ readonly partition: string; readonly dir: string; readonly temp: string }> = []
-  for (const partition of [...counts.keys()].sort()) {
+  const targets: Array<PartitionTarget> = []
+  for (const [partition, rows] of [...rowsOf].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     const state = yield* readPartition(table, dataDir, partition)
     // A re-run of a batch whose file a compaction already merged: its rows are live in the merged file.
     if (isCompacted(state, name)) continue
     yield* ensureDir(state.dir)
-    targets.push({ partition, dir: state.dir, temp: path.join(state.dir, tempName(name)) })
+    targets.push({ partition, dir: state.dir, temp: path.join(state.dir, tempName(name)), rows })
   }
   if (targets.length === 0) return []
 
-  const wanted = new Set(targets.map((t) => t.partition))
-  const writers = cellWriters(table)
-  const groups = stagingGroups(table, rows, (i) => {
-    const partition = partitions[i]
-    return partition !== undefined && wanted.has(partition)
-  })
-  const staged = new Set(groups.flatMap((g) => g.columns))
-  const select = table.columns
-    .map((c, i) =>
-      !staged.has(i)
-        ? `CAST(NULL AS ${c.duckdbType}) AS ${sqlIdent(c.name)}`
-        : c.duckdbType === "TIMESTAMPTZ"
-          ? fromEpochMs(c.name)
-          : sqlIdent(c.name)
-    )
-    .join(", ")
-  const source =
-    groups.length === 1
-      ? `${STAGING}0`
-      : `(${groups.map((_, g) => `SELECT * FROM ${STAGING}${g}`).join(" UNION ALL BY NAME ")})`
-  const order = table.sortKey.map(sqlIdent).join(", ")
-
-  const stageAndCopy = duck.use(`write ${table.name} ${name}`, async (connection) => {
-    await connection.run("SET TimeZone = 'UTC'")
-    for (const [g, group] of groups.entries()) {
-      const ddl = group.columns.map((c) => {
-        const column = table.columns[c]
-        return column === undefined ? "" : `${sqlIdent(column.name)} ${stagingType(column.duckdbType)}, `
-      })
-      await connection.run(`CREATE OR REPLACE TEMP TABLE ${STAGING}${g} (${ddl.join("")}${PARTITION_COLUMN} VARCHAR)`)
-      const appender = await connection.createAppender(`${STAGING}${g}`)
-      try {
-        for (const i of group.rows) {
-          const cells = rows[i]?.cells ?? []
-          for (const c of group.columns) {
-            const cell = cells[c] ?? null
-            const write = writers[c]
-            if (cell === null || write === undefined) appender.appendNull()
-            else write(appender, cell)
-          }
-          appender.appendVarchar(partitions[i] ?? "")
-          appender.endRow()
-        }
-        appender.flushSync()
-      } finally {
-        appender.closeSync()
-      }
-    }
-    for (const target of targets) {
-      await connection.run(
-        `COPY (SELECT ${select} FROM ${source} WHERE ${PARTITION_COLUMN} = ${sqlString(target.partition)} ORDER BY ${order}) ` +
-          `TO ${sqlString(target.temp)} (FORMAT PARQUET, COMPRESSION ZSTD)`
-      )
-    }
-    for (const g of groups.keys()) await connection.run(`DROP TABLE ${STAGING}${g}`)
-  })
+  const stageAndCopy = duck.use(`write ${table.name} ${name}`, (connection) => staged.copy(connection, targets))
 
   const publish = Effect.forEach(targets, (target) =>
     Effect.gen(function* () {
@@ -245,7 +113,7 @@ export const writeBatchFiles = Effect.fn("ParquetFileWriter.write")(function* (
       return {
         path: final,
         partition: target.partition,
-        rows: counts.get(target.partition) ?? 0,
+        rows: target.rows.length,
         bytes: stat?.bytes ?? 0
       } satisfies WrittenFile
     })

@@ -4,6 +4,7 @@
  */
 import { Context, Effect, Layer } from "effect"
 import { Settings } from "../domain/Settings.ts"
+import { appenderStaging } from "./AppenderStaging.ts"
 import { DuckDb } from "./DuckDb.ts"
 import type { LakeWriterError } from "./EventFileWriter.ts"
 import { type SessionRow, sessionCells, sessionsTable } from "./LakeTable.ts"
@@ -27,7 +28,7 @@ export class SessionFileWriter extends Context.Service<
       const { dataDir } = yield* Settings
       const write = Effect.fn("SessionFileWriter.write")(function* (batch: SessionBatch) {
         const rows = batch.rows.map((row) => ({ timeMs: row.startMs, cells: sessionCells(row) }))
-        return yield* writeBatchFiles(duck, dataDir, sessionsTable, batch, rows)
+        return yield* writeBatchFiles(duck, dataDir, sessionsTable, batch, appenderStaging(sessionsTable, rows))
       })
       return SessionFileWriter.of({ write })
     })

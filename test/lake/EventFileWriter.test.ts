@@ -8,13 +8,13 @@ import { enrichedEventArbitrary } from "../../src/domain/Arbitraries.ts"
 import type { EnrichedEvent } from "../../src/domain/Catalog.ts"
 import { columns, type DuckDbType, toRow } from "../../src/domain/Columns.ts"
 import { epochMillis } from "../../src/domain/Timestamp.ts"
-import { sqlIdent } from "../../src/lake/DuckDb.ts"
+import { DuckDb, sqlIdent, sqlString } from "../../src/lake/DuckDb.ts"
 import { EventFileWriter } from "../../src/lake/EventFileWriter.ts"
 import { lakeRoot } from "../../src/lake/LakeLayout.ts"
 import { LakeReader } from "../../src/lake/LakeReader.ts"
 import { eventsTable, type SessionRow, sessionsTable } from "../../src/lake/LakeTable.ts"
 import { SessionFileWriter } from "../../src/lake/SessionFileWriter.ts"
-import { syntheticRows } from "./fixtures/events.ts"
+import { syntheticEvent, syntheticRows } from "./fixtures/events.ts"
 import { lakeLayerFor, listFiles, tempDataDir } from "./helpers.ts"
 
 const HOUR = 3_600_000
@@ -184,6 +184,72 @@ describe("EventFileWriter", () => {
         )
       }).pipe(Effect.provide(lakeLayerFor(dataDir)))
     })
+  )
+
+  it.effect("rows out of Kafka order, over several staging files, are written in Kafka order, deterministically", () =>
+    Effect.gen(function* () {
+      const dataDir = yield* tempDataDir
+      const size = 20_000
+      const inOrder = syntheticRows(3, 0, size, Date.UTC(2026, 0, 7, 10), HOUR / 2)
+      // The whole batch in reverse: the writer must restore Kafka order.
+      const shuffled = Array.from({ length: size }, (_, i) => inOrder[size - 1 - i]).filter(Predicate.isNotUndefined)
+      const batch = { topic: "events_raw", partition: 3, firstOffset: 0, lastOffset: size - 1, rows: shuffled }
+      yield* Effect.gen(function* () {
+        const writer = yield* EventFileWriter
+        const first = yield* writer.write(batch)
+        const hashes = () => first.map((f) => createHash("sha256").update(readFileSync(f.path)).digest("hex"))
+        const before = hashes()
+        yield* writer.write({ ...batch, rows: inOrder })
+        assert.deepStrictEqual(hashes(), before)
+        for (const file of first) {
+          const [row] = yield* (yield* DuckDb).query(
+            `SELECT count(*) AS n, count(*) FILTER (WHERE kafka_offset <= previous) AS out_of_order FROM ` +
+              `(SELECT kafka_offset, lag(kafka_offset) OVER () AS previous FROM read_parquet(${sqlString(file.path)}))`
+          )
+          assert.strictEqual(row?.n, BigInt(file.rows))
+          assert.strictEqual(row?.out_of_order, 0n)
+        }
+        assert.strictEqual(
+          first.reduce((n, f) => n + f.rows, 0),
+          size
+        )
+        assert.deepStrictEqual(
+          listFiles(lakeRoot(dataDir)).filter((f) => !f.endsWith(".parquet")),
+          []
+        )
+      }).pipe(Effect.provide(lakeLayerFor(dataDir)))
+    })
+  )
+
+  it.effect(
+    "lone surrogates become U+FFFD, NUL survives, sub-millisecond times are truncated as epochMillis does",
+    () =>
+      Effect.gen(function* () {
+        const dataDir = yield* tempDataDir
+        const base = syntheticEvent(0, Date.UTC(2026, 0, 8, 10), HOUR)
+        if (base.event_type !== "page_view") return assert.fail("syntheticEvent(0) is a page_view")
+        const occurred = "2026-01-08T15:30:00.123456789+05:30"
+        const event: EnrichedEvent = {
+          ...base,
+          occurred_at: occurred,
+          context: { ...base.context, os: "a\ud800b" },
+          experiments: { "\udc00key": "v\ud83d", other: "b" },
+          properties: { title: 'x\u0000y\u2028z \\ud800 "q"' }
+        }
+        yield* Effect.gen(function* () {
+          yield* (yield* EventFileWriter).write(batchOf([event]))
+          const [row] = yield* (yield* LakeReader).query(
+            eventsTable,
+            (r) =>
+              `SELECT context_os, experiments, prop_title, properties, epoch_ms(occurred_at) AS occurred_ms FROM ${r}`
+          )
+          assert.strictEqual(row?.context_os, "a\ufffdb")
+          assert.deepStrictEqual(JSON.parse(String(row?.experiments)), { "\ufffdkey": "v\ufffd", other: "b" })
+          assert.strictEqual(row?.prop_title, 'x\u0000y\u2028z \\ud800 "q"')
+          assert.deepStrictEqual(JSON.parse(String(row?.properties)), { title: 'x\u0000y\u2028z \\ud800 "q"' })
+          assert.strictEqual(normalize(row?.occurred_ms), epochMillis(occurred))
+        }).pipe(Effect.provide(lakeLayerFor(dataDir)))
+      })
   )
 
   it.effect("an empty batch writes nothing", () =>
