@@ -9,9 +9,10 @@ import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
 import { ingestBench } from "./ingest.ts"
 import { lakeBench } from "./lake.ts"
+import { streamBench } from "./stream.ts"
 import { streamCoreSection } from "./streamCore.ts"
 
-const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench]
+const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench, streamBench]
 
 const args = process.argv.slice(2)
 const scaleArg = args.find((a) => a.startsWith("--scale="))

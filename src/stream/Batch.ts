@@ -149,14 +149,24 @@ export interface FlushResult {
 }
 
 /**
- * End of input (tests, a final checkpoint; not the normal path): W moves to +∞, so every session is
- * emitted, every window closes and dedup empties. Any event after this is late.
+ * Moves W forward to `watermarkMs` without input (never backwards): sessions settle, windows close and
+ * dedup entries expire exactly as after a batch that ended at that W. The processor keeps one state per
+ * Kafka partition and uses this to bring each to the W of the whole processor, which other partitions'
+ * events (or an earlier owner of the partition) moved.
  */
-export const closeAll = (given: StreamState, rules: StreamRules): FlushResult => {
-  const next: StreamState = { ...takeOwnership(given), watermarkMs: Number.POSITIVE_INFINITY }
+export const advance = (given: StreamState, watermarkMs: number, rules: StreamRules): FlushResult => {
+  const state = takeOwnership(given)
+  const next: StreamState = { ...state, watermarkMs: Math.max(state.watermarkMs, watermarkMs) }
   const advanced = advanceTo(next, next.watermarkMs, rules, new Set())
   return { state: next, closedSessions: advanced.closedSessions, windowUpdates: advanced.windowUpdates }
 }
+
+/**
+ * End of input (tests, a final checkpoint; not the normal path): W moves to +∞, so every session is
+ * emitted, every window closes and dedup empties. Any event after this is late.
+ */
+export const closeAll = (given: StreamState, rules: StreamRules): FlushResult =>
+  advance(given, Number.POSITIVE_INFINITY, rules)
 
 /**
  * Forgets the state of revoked partitions. Windows and dedup entries are per partition, and sessions

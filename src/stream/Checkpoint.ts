@@ -16,7 +16,7 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const NullableString = Schema.NullOr(Schema.String)
 
 /** JSON has no infinities: W is −∞ before the first event and +∞ after `closeAll`. */
-const WatermarkJson = Schema.Union([Schema.Int, Schema.Literals(["-Infinity", "Infinity"])])
+export const WatermarkJson = Schema.Union([Schema.Int, Schema.Literals(["-Infinity", "Infinity"])])
 
 const SessionEventJson = Schema.Struct({
   eventId: Schema.String,
@@ -81,14 +81,14 @@ export const StreamCheckpoint = Schema.Struct({
 
 export type StreamCheckpoint = typeof StreamCheckpoint.Type
 
-const watermarkToJson = (watermarkMs: number): typeof WatermarkJson.Type =>
+export const watermarkToJson = (watermarkMs: number): typeof WatermarkJson.Type =>
   watermarkMs === Number.NEGATIVE_INFINITY
     ? "-Infinity"
     : watermarkMs === Number.POSITIVE_INFINITY
       ? "Infinity"
       : watermarkMs
 
-const watermarkFromJson = (json: typeof WatermarkJson.Type): number =>
+export const watermarkFromJson = (json: typeof WatermarkJson.Type): number =>
   json === "-Infinity" ? Number.NEGATIVE_INFINITY : json === "Infinity" ? Number.POSITIVE_INFINITY : json
 
 export const encodeState = (state: StreamState): StreamCheckpoint => {

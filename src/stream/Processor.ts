@@ -1,0 +1,538 @@
+/**
+ * The stream processor role: consumes `events_raw` in the consumer group "launchpad-stream" as
+ * micro-batches (every LAUNCHPAD_TRIGGER_MS, or LAUNCHPAD_TRIGGER_EVENTS records), runs the core per
+ * partition (MicroBatch.ts) and makes each batch durable with the checkpoint protocol:
+ *
+ *   1. plan      write every participating partition's plan (Checkpointer.ts)
+ *   2. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
+ *                temporary name, fsync, rename (EventFileWriter, SessionFileWriter)
+ *   3. publish   dead letters to events_deadletter, window updates and progress to kpi_minute
+ *   4. commit    every participating partition's commit record (offsets, W, state), atomically
+ *   5. group     commit offsets to the consumer group: for lag monitoring only
+ *
+ * Kpi updates go out before the commit record: a crash between the two re-runs the plan, which sends
+ * the same records again (the warehouse upserts by (minute, partition), so that is harmless); the
+ * other order would lose them for good. Dead letters are sent at least once for the same reason.
+ *
+ * Assignment resumes each partition from its commit record (seeking the consumer there), not from the
+ * group's offsets; an unfinished plan is re-run first, once its records are back. The processor's W
+ * becomes the largest W among the restored partitions: each partition's state is settled to the W it
+ * was committed under, and a lower W would let events re-open windows that were already sent closed.
+ * Revocation drops the partition's state: every batch already committed it. Before its plan and its
+ * commit record a partition checks that this instance still owns it (an eager rebalance can give it
+ * to another member while a batch runs). Any failure restarts the consumer from the checkpoint with
+ * capped exponential backoff (the core's state is spent by a failed batch).
+ */
+import { Clock, Context, Duration, Effect, Layer, Metric, Schedule, Semaphore, Sink, Stream } from "effect"
+import { Settings } from "../domain/Settings.ts"
+import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
+import {
+  type ConsumedMessage,
+  type ConsumerGroup,
+  EventConsumer,
+  partitionKey,
+  type RecordBatch,
+  type TopicPartition
+} from "../kafka/EventConsumer.ts"
+import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
+import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
+import { EventFileWriter } from "../lake/EventFileWriter.ts"
+import type { EventLakeRow, SessionRow } from "../lake/LakeTable.ts"
+import type { WrittenFile } from "../lake/ParquetFileWriter.ts"
+import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
+import type { StreamRules } from "./Batch.ts"
+import { Checkpointer, type PartitionPlan } from "./Checkpointer.ts"
+import { encodeKpiUpdate, type KpiUpdate, kpiKey, windowRecord } from "./KpiUpdate.ts"
+import {
+  feedReplay,
+  newOutput,
+  type PartitionOutput,
+  type PartitionRun,
+  participates,
+  type StepOptions,
+  stepAdvance,
+  stepRecords
+} from "./MicroBatch.ts"
+import type { SessionRecord } from "./Sessions.ts"
+import { emptyState } from "./State.ts"
+import { countBy, StreamMetrics } from "./StreamMetrics.ts"
+
+export interface StreamProcessorOptions {
+  /** Consumer group (default "launchpad-stream"); tests use their own. */
+  readonly groupId?: string
+  readonly sessionTimeoutMs?: number
+  readonly heartbeatIntervalMs?: number
+  readonly rebalanceTimeoutMs?: number
+  /** Fetch long-poll of the consumer. */
+  readonly maxWaitTimeMs?: number
+  /** Bytes per partition and fetch (default 8 MiB): a backlog fills a micro-batch in a few round trips. */
+  readonly maxBytesPerPartition?: number
+}
+
+export interface StreamProcessorStatus {
+  /** Partitions held now. */
+  readonly assigned: ReadonlyArray<number>
+  /** Next offset of every partition this instance held, as of its checkpoint (last commit or assignment). */
+  readonly committed: ReadonlyMap<number, bigint>
+  readonly watermarkMs: number
+  readonly batches: number
+  readonly records: number
+  readonly restarts: number
+  /** Clock time of the first and the latest micro-batch commit (null before any). */
+  readonly firstCommitAtMs: number | null
+  readonly lastCommitAtMs: number | null
+  /** Records of the first committed micro-batch (a rate from first to last commit leaves them out). */
+  readonly firstCommitRecords: number
+}
+
+export interface StreamProcessorShape {
+  readonly status: Effect.Effect<StreamProcessorStatus>
+}
+
+const TOPIC = TopicNames.eventsRaw
+
+type Committer = Pick<ConsumerGroup, "commit">
+
+interface Counters {
+  batches: number
+  records: number
+  restarts: number
+  watermarkMs: number
+  firstCommitAtMs: number | null
+  lastCommitAtMs: number | null
+  firstCommitRecords: number
+  readonly committed: Map<number, bigint>
+  readonly runs: Map<number, PartitionRun>
+}
+
+const microBatches = (triggerEvents: number) =>
+  Sink.fold(
+    () => ({ batches: [] as RecordBatch[], records: 0 }),
+    (acc) => acc.records < triggerEvents,
+    (acc, batch: RecordBatch) =>
+      Effect.sync(() => {
+        acc.batches.push(batch)
+        acc.records += batch.messages.length
+        return acc
+      })
+  )
+
+const sessionRow = (session: SessionRecord, processedAtMs: number): SessionRow => ({
+  userId: session.userId,
+  sessionKey: session.sessionKey,
+  kafkaPartition: session.partition,
+  startMs: session.startMs,
+  endMs: session.endMs,
+  eventCount: session.eventCount,
+  firstEventType: session.firstEventType,
+  lastEventType: session.lastEventType,
+  deviceType: session.deviceType,
+  utmSource: session.utmSource,
+  utmMedium: session.utmMedium,
+  utmCampaign: session.utmCampaign,
+  isBounce: session.isBounce,
+  isConverted: session.isConverted,
+  processedAtMs
+})
+
+const make = (options: StreamProcessorOptions) =>
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    const consumer = yield* EventConsumer
+    const producer = yield* EventProducer
+    const eventWriter = yield* EventFileWriter
+    const sessionWriter = yield* SessionFileWriter
+    const checkpointer = yield* Checkpointer
+    const lock = yield* Semaphore.make(1)
+    /** Names this process in the partitions' owner files. */
+    const instance = `${process.pid}-${crypto.randomUUID()}`
+
+    const rules: StreamRules = {
+      delayMs: Duration.toMillis(settings.watermarkDelay),
+      gapMs: Duration.toMillis(settings.sessionGap),
+      capMs: Duration.toMillis(settings.sessionMax)
+    }
+    const counters: Counters = {
+      batches: 0,
+      records: 0,
+      restarts: 0,
+      watermarkMs: Number.NEGATIVE_INFINITY,
+      firstCommitAtMs: null,
+      lastCommitAtMs: null,
+      firstCommitRecords: 0,
+      committed: new Map(),
+      runs: new Map()
+    }
+
+    const lagGauge = (partition: number) =>
+      Metric.withAttributes(StreamMetrics.consumerLag, { topic: TOPIC, partition: String(partition) })
+
+    const onAssigned = (partitions: ReadonlyArray<TopicPartition>) =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          const seeks = new Map<string, bigint>()
+          for (const tp of partitions) {
+            if (tp.topic !== TOPIC) continue
+            yield* checkpointer.claim(TOPIC, tp.partition, instance)
+            const checkpoint = yield* checkpointer.read(TOPIC, tp.partition)
+            const commit = checkpoint.commit
+            const run: PartitionRun = {
+              topic: TOPIC,
+              partition: tp.partition,
+              state: commit?.state ?? emptyState(),
+              nextOffset: commit?.nextOffset ?? 0n,
+              seq: commit?.seq ?? 0,
+              maxEventTimeMs: commit?.maxEventTimeMs ?? null,
+              unwritten: [...(commit?.unwrittenSessions ?? [])],
+              replay: checkpoint.pendingPlan === undefined ? undefined : { plan: checkpoint.pendingPlan, messages: [] }
+            }
+            counters.runs.set(tp.partition, run)
+            counters.committed.set(tp.partition, run.nextOffset)
+            // W never decreases, and the partition's state is already settled to the W it was committed at.
+            counters.watermarkMs = Math.max(counters.watermarkMs, run.state.watermarkMs)
+            // No checkpoint: the lake is built from the start of the log, whatever the group committed.
+            seeks.set(partitionKey(tp), run.nextOffset)
+            yield* Effect.logInfo("stream: partition assigned").pipe(
+              Effect.annotateLogs({
+                partition: tp.partition,
+                nextOffset: run.nextOffset.toString(),
+                replay: run.replay === undefined ? "none" : `seq ${run.replay.plan.seq}`
+              })
+            )
+          }
+          return seeks
+        })
+      )
+
+    const onRevoked = (partitions: ReadonlyArray<TopicPartition>) =>
+      lock.withPermits(1)(
+        Effect.gen(function* () {
+          for (const tp of partitions) {
+            if (tp.topic !== TOPIC) continue
+            // Its last batch is committed: every batch writes the commit record of each partition it touched.
+            counters.runs.delete(tp.partition)
+            yield* Metric.update(lagGauge(tp.partition), 0)
+            yield* Effect.logInfo("stream: partition revoked").pipe(Effect.annotateLogs({ partition: tp.partition }))
+          }
+        })
+      )
+
+    /** False (and the partition dropped) when another instance took it over while this batch ran. */
+    const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
+      if (yield* checkpointer.isOwner(TOPIC, run.partition, instance)) return true
+      counters.runs.delete(run.partition)
+      yield* Effect.logWarning(
+        "stream: partition taken over by another instance; its batch is left to the new owner"
+      ).pipe(Effect.annotateLogs({ partition: run.partition }))
+      return false
+    })
+
+    const planOf = (out: PartitionOutput, watermarkStartMs: number, watermarkEndMs: number, processingTimeMs: number) =>
+      ({
+        topic: TOPIC,
+        partition: out.run.partition,
+        seq: out.run.seq + 1,
+        range: out.range,
+        watermarkStartMs,
+        watermarkEndMs,
+        processingTimeMs
+      }) satisfies PartitionPlan
+
+    const recordFiles = (table: string, files: ReadonlyArray<WrittenFile>) =>
+      Effect.andThen(
+        countBy(StreamMetrics.filesWritten, { table }, files.length),
+        countBy(
+          StreamMetrics.bytesWritten,
+          { table },
+          files.reduce((n, f) => n + f.bytes, 0)
+        )
+      )
+
+    /** Step 2 for one partition: its events, and the sessions it closed (those of idle batches too). */
+    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (out: PartitionOutput, processedAtMs: number) {
+      const run = out.run
+      if (out.range === null) {
+        for (const s of out.closedSessions) run.unwritten.push(s)
+        return
+      }
+      const batchId = {
+        topic: TOPIC,
+        partition: run.partition,
+        firstOffset: out.range.first,
+        lastOffset: out.range.last
+      }
+      const rows = out.lakeRows.map(
+        (row): EventLakeRow => ({
+          event: row.event.enriched,
+          kafkaPartition: run.partition,
+          kafkaOffset: row.event.offset,
+          isLate: row.isLate,
+          processedAtMs
+        })
+      )
+      yield* recordFiles("events", yield* eventWriter.write({ ...batchId, rows }))
+      const sessions = [...run.unwritten, ...out.closedSessions]
+      if (sessions.length > 0) {
+        const written = yield* sessionWriter.write({
+          ...batchId,
+          rows: sessions.map((s) => sessionRow(s, processedAtMs))
+        })
+        yield* recordFiles("sessions", written)
+      }
+      run.unwritten = []
+      yield* countBy(StreamMetrics.sessionsClosed, {}, sessions.length)
+    })
+
+    /** Steps 2-5 for the given partitions' outputs, whose plans are already durable. */
+    const finish = Effect.fn("StreamProcessor.finish")(function* (
+      group: Committer,
+      outputs: ReadonlyArray<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }>
+    ) {
+      // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
+      yield* Effect.forEach(outputs, ({ out, plan }) => writeLake(out, plan.processingTimeMs), {
+        concurrency: "unbounded",
+        discard: true
+      })
+      const kpi: Array<ProducerRecord> = []
+      const deadLetters: Array<ProducerRecord> = []
+      for (const { out } of outputs) {
+        const run = out.run
+        const watermarkMs = run.state.watermarkMs
+        const finite = Number.isFinite(watermarkMs)
+        let closed = 0
+        for (const update of out.windowUpdates.values()) {
+          if (update.closed) closed++
+          if (finite) kpi.push(kpiRecord(windowRecord(update, settings.partitions, watermarkMs)))
+        }
+        if (finite) {
+          kpi.push(
+            kpiRecord({ kind: "progress", partition: run.partition, partitions: settings.partitions, watermarkMs })
+          )
+        }
+        for (const record of out.deadLetters) {
+          deadLetters.push({
+            key: record.event_id,
+            value: encodeDeadLetter(record),
+            headers: { [REASON_HEADER]: record.reason }
+          })
+          yield* countBy(StreamMetrics.deadLettered, { reason: record.reason }, 1)
+        }
+        yield* countBy(StreamMetrics.windowsClosed, {}, closed)
+        yield* countBy(StreamMetrics.lateEvents, {}, out.metrics.late)
+        yield* countBy(StreamMetrics.lateWindowEvents, {}, out.metrics.lateWindowEvents)
+        yield* countBy(StreamMetrics.duplicates, {}, out.metrics.duplicates)
+      }
+      const lakeDone = yield* Clock.currentTimeMillis
+      yield* producer.publish(TopicNames.eventsDeadletter, deadLetters)
+      yield* producer.publish(TopicNames.kpiMinute, kpi)
+
+      const checkpointStarted = yield* Clock.currentTimeMillis
+      yield* Effect.forEach(
+        outputs,
+        Effect.fnUntraced(function* ({ out, plan }) {
+          const run = out.run
+          if (!(yield* stillOwned(run))) return
+          if (out.range !== null) run.nextOffset = out.range.last + 1n
+          run.seq = plan.seq
+          yield* checkpointer.writeCommit({
+            topic: TOPIC,
+            partition: run.partition,
+            seq: run.seq,
+            nextOffset: run.nextOffset,
+            maxEventTimeMs: run.maxEventTimeMs,
+            state: run.state,
+            unwrittenSessions: run.unwritten
+          })
+        }),
+        { concurrency: 4, discard: true }
+      )
+      const checkpointDone = yield* Clock.currentTimeMillis
+      if (counters.firstCommitAtMs === null) {
+        counters.firstCommitAtMs = checkpointDone
+        counters.firstCommitRecords = outputs.reduce((n, { out }) => n + out.metrics.records, 0)
+      }
+      counters.lastCommitAtMs = checkpointDone
+      yield* Metric.update(StreamMetrics.checkpointDuration, (checkpointDone - checkpointStarted) / 1000)
+      for (const { out } of outputs) {
+        if (counters.runs.get(out.run.partition) !== out.run) continue
+        counters.committed.set(out.run.partition, out.run.nextOffset)
+        if (out.range === null) continue
+        // Monitoring only (lag dashboards): the checkpoint is what resumes. A revoked partition refuses it.
+        yield* group
+          .commit(TOPIC, out.run.partition, out.run.nextOffset)
+          .pipe(Effect.catch((e) => Effect.logDebug(`stream: group commit skipped: ${e.message}`)))
+      }
+      return { lakeDone, publishDone: checkpointStarted, checkpointDone }
+    })
+
+    const kpiRecord = (update: KpiUpdate): ProducerRecord => ({ key: kpiKey(update), value: encodeKpiUpdate(update) })
+
+    /** Re-runs an unfinished plan exactly: same records, same W before and after, same processing time. */
+    const replay = Effect.fn("StreamProcessor.replay")(function* (
+      group: Committer,
+      run: PartitionRun,
+      step: StepOptions
+    ) {
+      const pending = run.replay
+      if (pending === undefined) return
+      const plan = pending.plan
+      const out = newOutput(run)
+      const options = { ...step, processingTimeMs: plan.processingTimeMs }
+      stepRecords(out, pending.messages, plan.watermarkStartMs, options)
+      stepAdvance(out, plan.watermarkEndMs, rules)
+      // The records a replay was given may end short of the plan's range only at a gap in the offsets.
+      out.range = plan.range
+      run.replay = undefined
+      if (!(yield* stillOwned(run))) return
+      yield* finish(group, [{ out, plan }])
+      counters.watermarkMs = Math.max(counters.watermarkMs, plan.watermarkEndMs)
+      yield* Metric.update(StreamMetrics.replays, 1)
+      yield* Effect.logInfo("stream: re-ran an unfinished batch").pipe(
+        Effect.annotateLogs({ partition: run.partition, seq: plan.seq })
+      )
+    })
+
+    const runMicroBatch = Effect.fn("StreamProcessor.runBatch")(function* (
+      group: Committer,
+      batches: ReadonlyArray<RecordBatch>
+    ) {
+      const started = yield* Clock.currentTimeMillis
+      const byPartition = new Map<number, Array<ConsumedMessage>>()
+      const highWatermarks = new Map<number, bigint>()
+      for (const batch of batches) {
+        const run = counters.runs.get(batch.partition)
+        // Fetched before a revocation: another member owns the partition now.
+        if (batch.topic !== TOPIC || run === undefined) continue
+        let list = byPartition.get(batch.partition)
+        if (list === undefined) {
+          list = []
+          byPartition.set(batch.partition, list)
+        }
+        // Never a record twice, nor one before the committed position (re-delivery around a rebalance).
+        let lastTaken = list[list.length - 1]?.offset ?? run.nextOffset - 1n
+        for (const message of batch.messages) {
+          if (message.offset <= lastTaken) continue
+          list.push(message)
+          lastTaken = message.offset
+        }
+        highWatermarks.set(batch.partition, batch.highWatermark)
+      }
+
+      const step: StepOptions = { rules, processingTimeMs: started, maxRawBytes: settings.maxEventBytes }
+      // Unfinished plans first: a partition's new records wait until its replay is done.
+      for (const run of counters.runs.values()) {
+        if (run.replay === undefined) continue
+        const fed = feedReplay(run.replay, byPartition.get(run.partition) ?? [])
+        byPartition.set(run.partition, [...fed.rest])
+        if (fed.complete) yield* replay(group, run, step)
+      }
+
+      const watermarkStartMs = counters.watermarkMs
+      const outputs: Array<PartitionOutput> = []
+      for (const run of counters.runs.values()) {
+        if (run.replay !== undefined) continue
+        const out = newOutput(run)
+        stepRecords(out, byPartition.get(run.partition) ?? [], watermarkStartMs, step)
+        outputs.push(out)
+      }
+      const watermarkEndMs = outputs.reduce((w, out) => Math.max(w, out.run.state.watermarkMs), watermarkStartMs)
+      for (const out of outputs) stepAdvance(out, watermarkEndMs, rules)
+      const planned: Array<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }> = []
+      for (const out of outputs) {
+        if (participates(out) && (yield* stillOwned(out.run))) {
+          planned.push({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) })
+        }
+      }
+      const computed = yield* Clock.currentTimeMillis
+      if (planned.length > 0) {
+        yield* Effect.forEach(planned, ({ plan }) => checkpointer.writePlan(plan), { concurrency: 4, discard: true })
+        const planDone = yield* Clock.currentTimeMillis
+        const t = yield* finish(group, planned)
+        yield* Effect.logDebug("stream: batch done").pipe(
+          Effect.annotateLogs({
+            records: planned.reduce((n, { out }) => n + out.metrics.records, 0),
+            decodeAndCoreMs: computed - started,
+            planMs: planDone - computed,
+            lakeMs: t.lakeDone - planDone,
+            publishMs: t.publishDone - t.lakeDone,
+            commitMs: t.checkpointDone - t.publishDone
+          })
+        )
+      }
+      counters.watermarkMs = watermarkEndMs
+
+      const records = planned.reduce((n, { out }) => n + out.metrics.records, 0)
+      counters.batches++
+      counters.records += records
+      yield* countBy(StreamMetrics.events, {}, records)
+      for (const [partition, high] of highWatermarks) {
+        const run = counters.runs.get(partition)
+        if (run !== undefined) yield* Metric.update(lagGauge(partition), Number(high - run.nextOffset))
+      }
+      const now = yield* Clock.currentTimeMillis
+      if (Number.isFinite(watermarkEndMs)) {
+        yield* Metric.update(StreamMetrics.watermarkDelay, (now - watermarkEndMs) / 1000)
+      }
+      yield* Metric.update(StreamMetrics.batchDuration, (now - started) / 1000)
+    })
+
+    const consume = Effect.gen(function* () {
+      counters.runs.clear()
+      const group = consumer.group({
+        groupId: options.groupId ?? ConsumerGroupIds.stream,
+        topics: [TOPIC],
+        fromBeginning: true,
+        onAssigned,
+        onRevoked,
+        ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+        ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+        ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeoutMs: options.rebalanceTimeoutMs }),
+        ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
+        maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
+      })
+      yield* group.batches.pipe(
+        Stream.aggregateWithin(microBatches(settings.triggerEvents), Schedule.spaced(settings.triggerInterval)),
+        // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
+        Stream.buffer({ capacity: 1 }),
+        Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches))),
+        Stream.runDrain
+      )
+    })
+
+    const supervised = consume.pipe(
+      Effect.tapCause((cause) =>
+        Effect.gen(function* () {
+          counters.restarts++
+          yield* Metric.update(StreamMetrics.restarts, 1)
+          yield* Effect.logError("stream: consumer failed; restarting from the checkpoint", cause)
+        })
+      ),
+      Effect.retry(Schedule.min([Schedule.exponential("200 millis"), Schedule.spaced("30 seconds")]))
+    )
+    yield* Effect.forkScoped(supervised)
+
+    const status = Effect.sync(
+      (): StreamProcessorStatus => ({
+        assigned: [...counters.runs.keys()].sort((a, b) => a - b),
+        committed: new Map(counters.committed),
+        watermarkMs: counters.watermarkMs,
+        batches: counters.batches,
+        records: counters.records,
+        restarts: counters.restarts,
+        firstCommitAtMs: counters.firstCommitAtMs,
+        lastCommitAtMs: counters.lastCommitAtMs,
+        firstCommitRecords: counters.firstCommitRecords
+      })
+    )
+    return StreamProcessor.of({ status })
+  })
+
+export class StreamProcessor extends Context.Service<StreamProcessor, StreamProcessorShape>()(
+  "launchpad/stream/StreamProcessor"
+) {
+  /** The processor running in the background for the layer's lifetime; needs Kafka, the lake writers and Settings. */
+  static readonly layerWith = (options: StreamProcessorOptions) =>
+    Layer.effect(StreamProcessor, make(options)).pipe(Layer.provide(Checkpointer.layer))
+
+  static readonly layer = StreamProcessor.layerWith({})
+}
