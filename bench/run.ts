@@ -9,10 +9,11 @@ import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
 import { ingestBench } from "./ingest.ts"
 import { lakeBench } from "./lake.ts"
+import { steadyBench } from "./steady.ts"
 import { streamBench } from "./stream.ts"
 import { streamCoreSection } from "./streamCore.ts"
 
-const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench, streamBench]
+const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench, streamBench, steadyBench]
 
 const args = process.argv.slice(2)
 const scaleArg = args.find((a) => a.startsWith("--scale="))

@@ -4,7 +4,9 @@
  */
 import { Console, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
-import { settingsDoc } from "../domain/Settings.ts"
+import { RejectReason } from "../domain/RejectReason.ts"
+import { Settings, settingsDoc } from "../domain/Settings.ts"
+import { EmbeddedBroker } from "../kafka/embedded/EmbeddedBroker.ts"
 import { Roles } from "./Roles.ts"
 
 const schemas = Command.make(
@@ -40,7 +42,71 @@ const start = Command.make("start", {}, () => Layer.launch(Roles.start)).pipe(
   Command.withDescription("Run every role in one process, production settings, no demo traffic")
 )
 
+const broker = Command.make("broker", {}, () =>
+  Layer.launch(EmbeddedBroker.layer.pipe(Layer.provide(Settings.layer)))
+).pipe(
+  Command.withDescription("Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR)")
+)
+
+const lakeCommands = Effect.promise(() => import("../lake/LakeCommands.ts"))
+
+const lake = Command.make("lake").pipe(
+  Command.withDescription("Lake maintenance (LAUNCHPAD_DATA_DIR/lake)"),
+  Command.withSubcommands([
+    Command.make("compact", {}, () => Effect.flatMap(lakeCommands, (m) => m.compact)).pipe(
+      Command.withDescription(
+        "Delete date partitions past LAUNCHPAD_LAKE_RETENTION_DAYS, repair crashed compactions, merge each closed partition's files into one"
+      )
+    ),
+    Command.make("stats", {}, () => Effect.flatMap(lakeCommands, (m) => m.stats)).pipe(
+      Command.withDescription("Files, rows, bytes and time range per lake partition (from Parquet footers)")
+    )
+  ])
+)
+
+const ingest = Command.make("ingest", {}, () => Layer.launch(Roles.ingest)).pipe(
+  Command.withDescription("Run only the ingest HTTP API (HOST:PORT), against KAFKA_BROKERS or the embedded broker")
+)
+
+const stream = Command.make("stream", {}, () => Layer.launch(Roles.stream)).pipe(
+  Command.withDescription(
+    "Run only the stream processor (consumer group launchpad-stream): events_raw -> lake, checkpoints, kpi_minute"
+  )
+)
+
+const serve = Command.make("serve", {}, () => Layer.launch(Roles.serve)).pipe(
+  Command.withDescription(
+    "Run only the warehouse: kpi_minute into LAUNCHPAD_DATA_DIR/warehouse.duckdb, KPI and live API on HOST:PORT"
+  )
+)
+
+const dlqCommands = Effect.promise(() => import("../ingest/DlqCommands.ts"))
+
+const dlq = Command.make("dlq").pipe(
+  Command.withDescription("Dead-letter topic tools (events_deadletter)"),
+  Command.withSubcommands([
+    Command.make(
+      "replay",
+      {
+        reason: Flag.Literals("reason", RejectReason.literals).pipe(
+          Flag.withDescription("only dead letters with this reason code"),
+          Flag.optional
+        ),
+        since: Flag.Date("since").pipe(
+          Flag.withDescription("only dead letters received at or after this ISO date-time"),
+          Flag.optional
+        )
+      },
+      (options) => Effect.flatMap(dlqCommands, (m) => m.replay(options))
+    ).pipe(
+      Command.withDescription(
+        "Re-validate dead-lettered events and send those that now pass to events_raw, at most once each"
+      )
+    )
+  ])
+)
+
 export const cli = Command.make("launchpad").pipe(
   Command.withDescription("Launchpad: self-hosted, event-driven product analytics"),
-  Command.withSubcommands([dev, start, schemas, config])
+  Command.withSubcommands([dev, start, broker, ingest, stream, serve, dlq, schemas, config, lake])
 )

@@ -4,6 +4,16 @@
  */
 import { Effect, Layer } from "effect"
 import { Settings } from "../domain/Settings.ts"
+import { layerServer } from "../ingest/IngestServer.ts"
+import { EventConsumer } from "../kafka/EventConsumer.ts"
+import { EventProducer } from "../kafka/EventProducer.ts"
+import { Kafka } from "../kafka/Kafka.ts"
+import { Topics } from "../kafka/Topics.ts"
+import { DuckDb } from "../lake/DuckDb.ts"
+import { EventFileWriter } from "../lake/EventFileWriter.ts"
+import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
+import { layerServer as layerWarehouseServer, WarehouseServices } from "../models/WarehouseServer.ts"
+import { StreamProcessor } from "../stream/Processor.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
 const announce = (mode: string, parts: ReadonlyArray<string>) =>
@@ -19,4 +29,49 @@ const announce = (mode: string, parts: ReadonlyArray<string>) =>
 const dev = announce("dev", ["settings"]).pipe(Layer.provide(Settings.layer))
 const start = announce("start", ["settings"]).pipe(Layer.provide(Settings.layer))
 
-export const Roles = { dev, start } as const
+/**
+ * The ingest role alone: the HTTP API on HOST:PORT producing to KAFKA_BROKERS (or to an embedded
+ * broker it starts). Topics are bootstrapped before the producer, and the producer before the server
+ * accepts requests. No linger: the producer keeps one request in flight, so publishes that arrive
+ * meanwhile batch by themselves, and a lone request is not held back (with the default 5 ms linger,
+ * single-event requests/s in bench/ingest.ts were about a third lower).
+ */
+const ingest = Layer.mergeAll(layerServer(), announce("ingest", ["kafka", "topics", "producer", "ingest API"])).pipe(
+  Layer.provide(EventProducer.layerWith({ lingerMs: 0 }).pipe(Layer.provide(Topics.layerNoDeps))),
+  Layer.provide(Kafka.layerNoDeps),
+  Layer.provide(Settings.layer)
+)
+
+/**
+ * The stream role alone: the processor in the "launchpad-stream" group, reading events_raw from
+ * KAFKA_BROKERS (or an embedded broker it starts), writing the lake and checkpoints under
+ * LAUNCHPAD_DATA_DIR and window updates to kpi_minute. Run N of them to share the partitions.
+ */
+const stream = Layer.mergeAll(
+  StreamProcessor.layer,
+  announce("stream", ["kafka", "topics", "consumer", "producer", "lake writers", "stream processor"])
+).pipe(
+  Layer.provide(
+    Layer.mergeAll(EventConsumer.layerNoDeps, EventProducer.layerNoDeps, EventFileWriter.layer, SessionFileWriter.layer)
+  ),
+  Layer.provide(Layer.mergeAll(DuckDb.layer, Topics.layerNoDeps)),
+  Layer.provide(Kafka.layerNoDeps),
+  Layer.provide(Settings.layer)
+)
+
+/**
+ * The warehouse role alone: consumes kpi_minute into LAUNCHPAD_DATA_DIR/warehouse.duckdb (group
+ * "launchpad-warehouse") and serves the KPI and live API on HOST:PORT. One instance: DuckDB allows
+ * one writer per file.
+ */
+const serve = Layer.mergeAll(
+  layerWarehouseServer(),
+  announce("serve", ["kafka", "topics", "consumer", "warehouse", "kpi_minute sink", "warehouse API"])
+).pipe(
+  Layer.provide(WarehouseServices),
+  Layer.provide(EventConsumer.layerNoDeps.pipe(Layer.provide(Topics.layerNoDeps))),
+  Layer.provide(Kafka.layerNoDeps),
+  Layer.provide(Settings.layer)
+)
+
+export const Roles = { dev, start, ingest, stream, serve } as const

@@ -1,0 +1,232 @@
+/**
+ * Reads behind the KPI endpoints and the live feed, all from the `kpi_minute` view (partitions
+ * summed, see KpiStore). Each row leaves DuckDB as one JSON document and is decoded with a Schema,
+ * so BIGINTs, maps and lists arrive as plain numbers and records without per-column conversions.
+ */
+import { Context, Effect, Layer, Schema } from "effect"
+import type { DuckDbError } from "../../lake/DuckDb.ts"
+import { FUNNEL_STEPS } from "../../stream/Input.ts"
+import { LATENCY_BUCKET_BOUNDS_MS } from "../../stream/Measures.ts"
+import { WINDOW_MS, windowStartOf } from "../../stream/Windows.ts"
+import type { Funnel, KpiMinute, KpisLatest, KpisRange } from "../api/Kpis.ts"
+import { Warehouse } from "../warehouse/Warehouse.ts"
+import { closedThroughSql, ensureKpiTables } from "./KpiStore.ts"
+
+const Count = Schema.Number
+const Counts = Schema.Record(Schema.String, Schema.Number)
+
+/** A `kpi_minute` row as `to_json` renders it. */
+const MinuteRow = Schema.Struct({
+  minute_ms: Schema.Number,
+  closed: Schema.Boolean,
+  partitions_total: Count,
+  partitions_reporting: Count,
+  events: Count,
+  events_by_type: Counts,
+  distinct_users: Count,
+  sessions_started: Count,
+  configurator_starts: Count,
+  configurator_completions: Count,
+  funnel_steps: Counts,
+  purchases: Count,
+  revenue_by_currency: Counts,
+  latency_buckets: Schema.Array(Count),
+  updated_at_ms: Schema.Number
+})
+type MinuteRow = typeof MinuteRow.Type
+
+const decodeMinuteRow = Schema.decodeUnknownEffect(Schema.fromJsonString(MinuteRow))
+
+const selectMinutes = `SELECT to_json({
+    minute_ms: epoch_ms(minute), closed: closed, partitions_total: partitions_total,
+    partitions_reporting: partitions_reporting, events: events, events_by_type: events_by_type,
+    distinct_users: distinct_users, sessions_started: sessions_started, configurator_starts: configurator_starts,
+    configurator_completions: configurator_completions, funnel_steps: funnel_steps, purchases: purchases,
+    revenue_by_currency: revenue_by_currency, latency_buckets: latency_buckets, updated_at_ms: epoch_ms(updated_at)
+  })::VARCHAR AS row FROM kpi_minute`
+
+const iso = (ms: number) => new Date(ms).toISOString()
+
+/** Upper bound of the bucket holding quantile `q`; null when empty or in the overflow bucket. */
+export const bucketQuantile = (counts: ReadonlyArray<number>, q: number): number | null => {
+  const total = counts.reduce((a, b) => a + b, 0)
+  if (total === 0) return null
+  const rank = Math.ceil(q * total)
+  let seen = 0
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i] ?? 0
+    if (seen >= rank) return LATENCY_BUCKET_BOUNDS_MS[i] ?? null
+  }
+  return null
+}
+
+const toKpiMinute = (row: MinuteRow): KpiMinute => ({
+  minute: iso(row.minute_ms),
+  closed: row.closed,
+  partitions_total: row.partitions_total,
+  partitions_reporting: row.partitions_reporting,
+  events: row.events,
+  events_by_type: row.events_by_type,
+  distinct_users: row.distinct_users,
+  sessions_started: row.sessions_started,
+  configurator_starts: row.configurator_starts,
+  configurator_completions: row.configurator_completions,
+  funnel_steps: row.funnel_steps,
+  purchases: row.purchases,
+  // Stored in integer thousandths so that sums are exact.
+  revenue_by_currency: Object.fromEntries(
+    Object.entries(row.revenue_by_currency).map(([currency, thousandths]) => [currency, thousandths / 1000])
+  ),
+  latency: {
+    bounds_ms: LATENCY_BUCKET_BOUNDS_MS,
+    counts: row.latency_buckets,
+    p50_ms: bucketQuantile(row.latency_buckets, 0.5),
+    p95_ms: bucketQuantile(row.latency_buckets, 0.95),
+    p99_ms: bucketQuantile(row.latency_buckets, 0.99)
+  },
+  updated_at: iso(row.updated_at_ms)
+})
+
+const rate = (n: number, d: number): number | null => (d === 0 ? null : n / d)
+
+/** The minutes `[from, to]` covered by `minutesBack`, ending with the current minute. */
+export const minuteRange = (minutesBack: number, nowMs: number) => {
+  const to = windowStartOf(nowMs)
+  return { from: to - (minutesBack - 1) * WINDOW_MS, to }
+}
+
+const STEP_ORDER: ReadonlyArray<string> = Object.values(FUNNEL_STEPS)
+
+const stepRank = (step: string) => {
+  const rank = STEP_ORDER.indexOf(step)
+  return rank === -1 ? STEP_ORDER.length : rank
+}
+
+/**
+ * Funnel math. Steps in the processor's funnel order (`FUNNEL_STEPS`), unknown ones after it, largest
+ * first. Counts are events, so a repeated step (one view per quiz step) can exceed the step before it
+ * and its rates can exceed 1.
+ */
+export const funnelOf = (
+  starts: number,
+  steps: ReadonlyArray<readonly [string, number]>,
+  completions: number
+): Omit<Funnel, "from" | "to"> => {
+  const ordered = [...steps].sort(
+    ([a, x], [b, y]) => stepRank(a) - stepRank(b) || y - x || (a < b ? -1 : a > b ? 1 : 0)
+  )
+  let previous = starts
+  return {
+    starts,
+    steps: ordered.map(([step, count]) => {
+      const entry = { step, count, rate_from_start: rate(count, starts), rate_from_previous: rate(count, previous) }
+      previous = count
+      return entry
+    }),
+    completions,
+    conversion_rate: rate(completions, starts)
+  }
+}
+
+const FunnelRow = Schema.Struct({ starts: Count, completions: Count, steps: Counts })
+const decodeFunnelRow = Schema.decodeUnknownEffect(Schema.fromJsonString(FunnelRow))
+
+const FreshnessRow = Schema.Struct({
+  last_update_ms: Schema.NullOr(Schema.Number),
+  closed_through_ms: Schema.NullOr(Schema.Number)
+})
+const decodeFreshnessRow = Schema.decodeUnknownEffect(Schema.fromJsonString(FreshnessRow))
+
+export interface KpiQueriesShape {
+  readonly latest: (nowMs: number) => Effect.Effect<KpisLatest, DuckDbError | Schema.SchemaError>
+  readonly range: (minutesBack: number, nowMs: number) => Effect.Effect<KpisRange, DuckDbError | Schema.SchemaError>
+  readonly funnel: (minutesBack: number, nowMs: number) => Effect.Effect<Funnel, DuckDbError | Schema.SchemaError>
+  /** The merged rows of the given minutes (epoch ms), oldest first; minutes without rows are absent. */
+  readonly minutes: (
+    minutes: ReadonlyArray<number>
+  ) => Effect.Effect<ReadonlyArray<KpiMinute>, DuckDbError | Schema.SchemaError>
+}
+
+const rowsOf = (rows: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
+  Effect.forEach(rows, (row) => Effect.map(decodeMinuteRow(row.row), toKpiMinute))
+
+const make = Effect.gen(function* () {
+  const warehouse = yield* Warehouse
+  yield* ensureKpiTables()
+
+  const minutes = Effect.fn("KpiQueries.minutes")(function* (wanted: ReadonlyArray<number>) {
+    if (wanted.length === 0) return []
+    const rows = yield* warehouse.query(
+      `${selectMinutes} WHERE epoch_ms(minute) IN (SELECT unnest($1::BIGINT[])) ORDER BY minute`,
+      [JSON.stringify(wanted)]
+    )
+    return yield* rowsOf(rows)
+  })
+
+  const latest = Effect.fn("KpiQueries.latest")(function* (nowMs: number) {
+    const rows = yield* warehouse.query(`${selectMinutes} ORDER BY minute DESC LIMIT 1`)
+    const [kpis] = yield* rowsOf(rows)
+    const [freshness] = yield* warehouse.query(
+      `SELECT to_json({
+        last_update_ms: (SELECT epoch_ms(max(updated_at)) FROM (
+          SELECT max(updated_at) AS updated_at FROM kpi_minute_sum
+          UNION ALL SELECT max(updated_at) FROM kpi_partition_progress)),
+        closed_through_ms: (${closedThroughSql})
+      })::VARCHAR AS row`
+    )
+    const fresh = yield* decodeFreshnessRow(freshness?.row)
+    // Minute m is final once every partition's watermark reached its end, m + 1 min.
+    const latestClosed = fresh.closed_through_ms === null ? null : windowStartOf(fresh.closed_through_ms) - WINDOW_MS
+    return {
+      kpis: kpis ?? null,
+      freshness: {
+        as_of: iso(nowMs),
+        last_update_at: fresh.last_update_ms === null ? null : iso(fresh.last_update_ms),
+        seconds_since_update: fresh.last_update_ms === null ? null : (nowMs - fresh.last_update_ms) / 1000,
+        latest_closed_minute: latestClosed === null ? null : iso(latestClosed)
+      }
+    }
+  })
+
+  const range = Effect.fn("KpiQueries.range")(function* (minutesBack: number, nowMs: number) {
+    const { from, to } = minuteRange(minutesBack, nowMs)
+    const rows = yield* warehouse.query(
+      `${selectMinutes} WHERE minute BETWEEN make_timestamptz($1::BIGINT * 1000) AND make_timestamptz($2::BIGINT * 1000)
+        ORDER BY minute`,
+      [from, to]
+    )
+    return { from: iso(from), to: iso(to), minutes: yield* rowsOf(rows) }
+  })
+
+  const funnel = Effect.fn("KpiQueries.funnel")(function* (minutesBack: number, nowMs: number) {
+    const { from, to } = minuteRange(minutesBack, nowMs)
+    const [row] = yield* warehouse.query(
+      `WITH scope AS (
+        SELECT * FROM kpi_minute_sum
+        WHERE minute BETWEEN make_timestamptz($1::BIGINT * 1000) AND make_timestamptz($2::BIGINT * 1000)
+      ),
+      steps AS (
+        SELECT e.key AS k, sum(e.value)::BIGINT AS v FROM scope, unnest(map_entries(funnel_steps)) AS u(e) GROUP BY 1
+      )
+      SELECT to_json({
+        starts: (SELECT coalesce(sum(configurator_starts), 0)::BIGINT FROM scope),
+        completions: (SELECT coalesce(sum(configurator_completions), 0)::BIGINT FROM scope),
+        steps: (SELECT coalesce(map_from_entries(list({'key': k, 'value': v})), MAP{}::MAP(VARCHAR, BIGINT)) FROM steps)
+      })::VARCHAR AS row`,
+      [from, to]
+    )
+    const totals = yield* decodeFunnelRow(row?.row)
+    return {
+      from: iso(from),
+      to: iso(to),
+      ...funnelOf(totals.starts, Object.entries(totals.steps), totals.completions)
+    }
+  })
+
+  return KpiQueries.of({ latest, range, funnel, minutes })
+})
+
+export class KpiQueries extends Context.Service<KpiQueries, KpiQueriesShape>()("launchpad/models/KpiQueries") {
+  /** Creates the KPI tables and view first, so everything that reads or writes them runs after. */
+  static readonly layer = Layer.effect(KpiQueries, make)
+}

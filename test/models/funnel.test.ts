@@ -1,0 +1,50 @@
+/** Funnel math and latency percentiles, without a server. */
+import { describe, expect, it } from "vitest"
+import { bucketQuantile, funnelOf, minuteRange } from "../../src/models/live/KpiQueries.ts"
+
+describe("funnelOf", () => {
+  it("orders stages as the processor's funnel and computes rates from the start and the previous stage", () => {
+    const funnel = funnelOf(
+      10,
+      [
+        ["purchased", 1],
+        ["completed", 4],
+        ["step_viewed", 30],
+        ["started", 10],
+        ["custom", 2]
+      ],
+      4
+    )
+    expect(funnel.steps.map((s) => s.step)).toEqual(["started", "step_viewed", "completed", "purchased", "custom"])
+    expect(funnel.steps[1]).toEqual({ step: "step_viewed", count: 30, rate_from_start: 3, rate_from_previous: 3 })
+    expect(funnel.steps[2]).toEqual({ step: "completed", count: 4, rate_from_start: 0.4, rate_from_previous: 4 / 30 })
+    expect(funnel.conversion_rate).toBe(0.4)
+  })
+
+  it("has null rates without starts", () => {
+    const funnel = funnelOf(0, [["completed", 1]], 1)
+    expect(funnel.steps[0]).toEqual({ step: "completed", count: 1, rate_from_start: null, rate_from_previous: null })
+    expect(funnel.conversion_rate).toBeNull()
+  })
+})
+
+describe("bucketQuantile", () => {
+  it("is the upper bound of the bucket holding the quantile; null when empty or in the overflow bucket", () => {
+    const counts = new Array<number>(13).fill(0)
+    expect(bucketQuantile(counts, 0.5)).toBeNull()
+    counts[0] = 50
+    counts[2] = 45
+    counts[12] = 5
+    expect(bucketQuantile(counts, 0.5)).toBe(100)
+    expect(bucketQuantile(counts, 0.95)).toBe(500)
+    expect(bucketQuantile(counts, 0.99)).toBeNull()
+  })
+})
+
+describe("minuteRange", () => {
+  it("covers minutes_back minutes ending with the current one", () => {
+    const now = Date.UTC(2026, 10, 22, 10, 7, 30)
+    expect(minuteRange(1, now)).toEqual({ from: Date.UTC(2026, 10, 22, 10, 7), to: Date.UTC(2026, 10, 22, 10, 7) })
+    expect(minuteRange(60, now).from).toBe(Date.UTC(2026, 10, 22, 9, 8))
+  })
+})
