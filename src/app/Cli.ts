@@ -2,11 +2,12 @@
  * `pnpm launchpad <command>`: one command per role and task. Each role's command builds its layers
  * from `Roles.ts`; this file only parses arguments and picks the layer.
  */
-import { Console, Effect, Layer, Option } from "effect"
+import { Console, Context, Duration, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { RejectReason } from "../domain/RejectReason.ts"
 import { Settings, settingsDoc } from "../domain/Settings.ts"
 import { EmbeddedBroker } from "../kafka/embedded/EmbeddedBroker.ts"
+import { Simulator } from "../sim/Simulator.ts"
 import { Roles } from "./Roles.ts"
 
 const schemas = Command.make(
@@ -38,9 +39,57 @@ const dev = Command.make("dev", {}, () => Layer.launch(Roles.dev)).pipe(
   Command.withDescription("Run every role in one process, with demo traffic (what `pnpm dev` runs)")
 )
 
-const start = Command.make("start", {}, () => Layer.launch(Roles.start)).pipe(
-  Command.withDescription("Run every role in one process, production settings, no demo traffic")
-)
+const start = Command.make(
+  "start",
+  {
+    demo: Flag.Boolean("demo").pipe(
+      Flag.withDescription("also post demo traffic (LAUNCHPAD_DEMO_USERS_PER_MINUTE)"),
+      Flag.withDefault(false)
+    )
+  },
+  ({ demo }) => Layer.launch(Roles.start({ demo }))
+).pipe(Command.withDescription("Run every role in one process, production settings, no demo traffic unless --demo"))
+
+const sim = Command.make(
+  "sim",
+  {
+    url: Flag.String("url").pipe(
+      Flag.withDescription("base URL of the ingest API (default http://HOST:PORT)"),
+      Flag.optional
+    ),
+    usersPerMinute: Flag.Int("users-per-minute").pipe(
+      Flag.withDescription("simulated visitors arriving per minute"),
+      Flag.withDefault(60)
+    ),
+    minutes: Flag.Int("minutes").pipe(
+      Flag.withDescription("stop after this many minutes (default: run until interrupted)"),
+      Flag.optional
+    ),
+    seed: Flag.Int("seed").pipe(Flag.withDescription("seed for repeatable journeys"), Flag.withDefault(1))
+  },
+  Effect.fn("Cli.sim")(function* ({ url, usersPerMinute, minutes, seed }) {
+    const settings = yield* Settings
+    const simulator = Simulator.layer({
+      baseUrl: Option.getOrElse(url, () => `http://${settings.host}:${settings.port}`),
+      usersPerMinute,
+      seed
+    })
+    yield* Option.match(minutes, {
+      onNone: () => Layer.launch(simulator),
+      onSome: (m) =>
+        Effect.scoped(
+          Effect.gen(function* () {
+            const context = yield* Layer.build(simulator)
+            yield* Effect.sleep(Duration.minutes(m))
+            const stats = yield* Context.get(context, Simulator).stats
+            yield* Console.log(
+              `simulated ${stats.users} users, ${stats.sent} events accepted, ${stats.rejected} rejected`
+            )
+          })
+        )
+    })
+  }, Effect.provide(Settings.layer))
+).pipe(Command.withDescription("Post simulated configurator traffic to an ingest API (what pnpm dev runs)"))
 
 const broker = Command.make("broker", {}, () =>
   Layer.launch(EmbeddedBroker.layer.pipe(Layer.provide(Settings.layer)))
@@ -108,5 +157,5 @@ const dlq = Command.make("dlq").pipe(
 
 export const cli = Command.make("launchpad").pipe(
   Command.withDescription("Launchpad: self-hosted, event-driven product analytics"),
-  Command.withSubcommands([dev, start, broker, ingest, stream, serve, dlq, schemas, config, lake])
+  Command.withSubcommands([dev, start, broker, ingest, stream, serve, sim, dlq, schemas, config, lake])
 )

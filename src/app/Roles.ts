@@ -13,7 +13,9 @@ import { DuckDb } from "../lake/DuckDb.ts"
 import { EventFileWriter } from "../lake/EventFileWriter.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import { layerServer as layerWarehouseServer, WarehouseServices } from "../models/WarehouseServer.ts"
+import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
+import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
 const announce = (mode: string, parts: ReadonlyArray<string>) =>
@@ -26,8 +28,53 @@ const announce = (mode: string, parts: ReadonlyArray<string>) =>
     })
   )
 
-const dev = announce("dev", ["settings"]).pipe(Layer.provide(Settings.layer))
-const start = announce("start", ["settings"]).pipe(Layer.provide(Settings.layer))
+/**
+ * Every role in one process (`pnpm dev`, `pnpm start`): the embedded broker unless KAFKA_BROKERS is
+ * set, topic bootstrap, the ingest and warehouse APIs on one server, the stream processor writing the
+ * lake and kpi_minute, the kpi_minute sink into warehouse.duckdb, and optionally demo traffic posted
+ * to the ingest API like a browser SDK would. All share one Kafka client and one producer.
+ */
+const allInOne = (mode: "dev" | "start", demo: boolean) => {
+  const parts = [
+    "kafka (embedded broker unless KAFKA_BROKERS)",
+    "topics",
+    "ingest API",
+    "stream processor",
+    "lake writers",
+    "kpi_minute sink",
+    "warehouse API",
+    ...(demo ? ["demo traffic"] : [])
+  ]
+  const demoTraffic = demo
+    ? Layer.unwrap(
+        Effect.gen(function* () {
+          const settings = yield* Settings
+          return Simulator.layer({
+            baseUrl: `http://${settings.host}:${settings.port}`,
+            usersPerMinute: settings.demoUsersPerMinute,
+            seed: Date.now() % 2_147_483_647
+          })
+        })
+      )
+    : Layer.empty
+  return Layer.mergeAll(layerLaunchpadServer(), StreamProcessor.layer, demoTraffic, announce(mode, parts)).pipe(
+    Layer.provide(WarehouseServices),
+    Layer.provide(
+      Layer.mergeAll(
+        EventConsumer.layerNoDeps,
+        EventProducer.layerNoDeps,
+        EventFileWriter.layer,
+        SessionFileWriter.layer
+      ).pipe(Layer.provide(Topics.layerNoDeps))
+    ),
+    Layer.provide(DuckDb.layer),
+    Layer.provide(Kafka.layerNoDeps),
+    Layer.provide(Settings.layer)
+  )
+}
+
+const dev = allInOne("dev", true)
+const start = (options: { readonly demo: boolean }) => allInOne("start", options.demo)
 
 /**
  * The ingest role alone: the HTTP API on HOST:PORT producing to KAFKA_BROKERS (or to an embedded

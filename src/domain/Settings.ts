@@ -74,6 +74,7 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   { env: "LAUNCHPAD_SESSION_MAX_MS", default: "86400000", description: "stream: session length cap (24 h)" },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
+  { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
 ]
 
@@ -146,6 +147,7 @@ export const settingsConfig = Config.all({
   sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", 86_400_000),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS", 365),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS", 7),
+  demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE", 60),
   logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<"Info">("Info"))
 })
 

@@ -34,15 +34,22 @@ const corsLayer = Layer.unwrap(
   })
 )
 
-const apiRoutes = HttpApiBuilder.layer(IngestApi, { openapiPath: "/openapi.json" }).pipe(
-  Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
-  Layer.provide(WriteKeyAuthLayer),
-  Layer.provide([Ingestor.layer, Readiness.layer])
-)
+const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
+  HttpApiBuilder.layer(IngestApi, options).pipe(
+    Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
+    Layer.provide(WriteKeyAuthLayer),
+    Layer.provide([Ingestor.layer, Readiness.layer])
+  )
 
-/** Every route and middleware, for any HttpRouter-based server. */
+/**
+ * The API routes and the global middleware (request ids, CORS) without `/openapi.json` and `/docs`,
+ * for a server that merges other APIs and documents them together (`launchpad dev`).
+ */
+export const IngestApiRoutes = Layer.mergeAll(apiRoutes({}), RequestContextLayer, corsLayer)
+
+/** Every route and middleware of the ingest role, its OpenAPI document and docs UI included. */
 export const IngestRoutes = Layer.mergeAll(
-  apiRoutes,
+  apiRoutes({ openapiPath: "/openapi.json" }),
   HttpApiScalar.layer(IngestApi, { path: "/docs" }),
   RequestContextLayer,
   corsLayer
