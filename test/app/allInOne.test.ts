@@ -1,0 +1,115 @@
+/**
+ * The composition root as users run it: `launchpad start` in a child process on free ports and a
+ * temporary data dir. Events posted to ingest must come out of the warehouse's KPI API, and the
+ * process must stop cleanly on SIGTERM.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { mkdtempSync, rmSync } from "node:fs"
+import { createServer } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { journey, makeRandom } from "../../src/sim/Journeys.ts"
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer()
+    server.once("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address()
+      const port = typeof address === "object" && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+
+const waitFor = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 45_000): Promise<A> => {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const value = await probe().catch(() => undefined)
+    if (value !== undefined) return value
+    await new Promise((resolve) => setTimeout(resolve, 250))
+  }
+  throw new Error(`timed out waiting for ${what}`)
+}
+
+describe("launchpad start (all roles in one process)", () => {
+  let child: ChildProcess | undefined
+  let dataDir = ""
+  let base = ""
+  let output = ""
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), "launchpad-start-"))
+    const port = await freePort()
+    base = `http://127.0.0.1:${port}`
+    child = spawn(process.execPath, ["src/main.ts", "start"], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BROKER_PORT: "0",
+        LAUNCHPAD_DATA_DIR: dataDir,
+        LAUNCHPAD_TRIGGER_MS: "200"
+      },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    child.stderr?.on("data", (chunk: Buffer) => {
+      output += chunk.toString()
+    })
+    await waitFor("readiness", async () => ((await fetch(`${base}/health/ready`)).ok ? true : undefined))
+  }, 60_000)
+
+  afterAll(() => {
+    child?.kill("SIGKILL")
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it("says what it started", () => {
+    assert.include(output, "launchpad start: started")
+    assert.include(output, "stream processor")
+    assert.notInclude(output, "demo traffic")
+  })
+
+  it("documents both APIs in one OpenAPI document", async () => {
+    const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> }
+    for (const path of ["/api/v1/events", "/api/v1/events/batch", "/api/v1/kpis/latest", "/api/v1/live"]) {
+      assert.property(doc.paths, path)
+    }
+    assert.strictEqual((await fetch(`${base}/docs`)).status, 200)
+  })
+
+  it("events posted to ingest reach the live KPIs", async () => {
+    const random = makeRandom(99)
+    const events = Array.from({ length: 20 }, (_, i) => journey(random, i + 1, Date.now() - 120_000))
+      .flat()
+      .map((timed) => timed.event)
+    const answer = await fetch(`${base}/api/v1/events/batch`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ events })
+    })
+    assert.strictEqual(answer.status, 200)
+    const body = (await answer.json()) as { accepted: number; rejected: number }
+    assert.strictEqual(body.accepted, events.length)
+    assert.strictEqual(body.rejected, 0)
+
+    const counted = await waitFor("the events in /api/v1/kpis", async () => {
+      const range = (await (await fetch(`${base}/api/v1/kpis?minutes_back=60`)).json()) as {
+        minutes: ReadonlyArray<{ events: number }>
+      }
+      const total = range.minutes.reduce((sum, minute) => sum + minute.events, 0)
+      return total === events.length ? total : undefined
+    })
+    assert.strictEqual(counted, events.length)
+  })
+
+  it("stops cleanly on SIGTERM", async () => {
+    const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)))
+    child?.kill("SIGTERM")
+    const code = await exited
+    child = undefined
+    assert.include([0, 130, 143], code)
+  }, 30_000)
+})
