@@ -41,7 +41,9 @@ const selectDomainColumns = columns
   )
   .join(", ")
 
-const normalize = (value: unknown): unknown => (typeof value === "bigint" ? Number(value) : value)
+/** JSON has no negative zero (`JSON.stringify(-0)` is "0"), so a -0 property is stored as 0. */
+const normalize = (value: unknown): unknown =>
+  typeof value === "bigint" ? Number(value) : Object.is(value, -0) ? 0 : value
 
 /** Parquet stores UTF-8, which cannot hold a lone surrogate: it reads back as U+FFFD, in JSON too. */
 const asStored = (value: unknown): unknown => {
