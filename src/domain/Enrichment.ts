@@ -36,9 +36,23 @@ const clampCorrected = (correctedMs: number, receivedAtMs: number): number =>
 export const correctedOccurredAtMs = (event: TrackEvent, receivedAtMs: number): number =>
   clampCorrected(skewCorrectedMs(event, receivedAtMs), receivedAtMs)
 
+/**
+ * Every event of a request shares `receivedAtMs`, so its text is formatted once per request rather than
+ * once per event (a one-entry memo; formatting is pure, so it can never be stale).
+ */
+let lastReceivedMs = Number.NaN
+let lastReceivedAt = ""
+const receivedAtText = (millis: number): string => {
+  if (millis !== lastReceivedMs) {
+    lastReceivedAt = formatTimestamp(millis)
+    lastReceivedMs = millis
+  }
+  return lastReceivedAt
+}
+
 const build = (event: TrackEvent, meta: IngestMetadata, correctedMs: number): EnrichedEvent => ({
   ...event,
-  received_at: formatTimestamp(meta.receivedAtMs),
+  received_at: receivedAtText(meta.receivedAtMs),
   occurred_at_corrected: formatTimestamp(correctedMs),
   request_id: meta.requestId,
   ...(meta.writeKeyId === undefined ? {} : { write_key_id: meta.writeKeyId }),
@@ -59,3 +73,33 @@ export const enrichInRange = (event: TrackEvent, meta: IngestMetadata): Enriched
     ? undefined
     : build(event, meta, clampCorrected(corrected, meta.receivedAtMs))
 }
+
+/**
+ * `JSON.stringify(enrichInRange(event, meta))` without building the enriched object: the event's JSON
+ * with the ingest fields appended. The fields that are the same for every event of a request come
+ * from `requestTail` (built once per request), so per event only `occurred_at_corrected` is formatted.
+ * Same text as stringifying `enrichInRange`'s result (the spread keeps the event's keys first, in their
+ * order, and a decoded event has none of the ingest fields); a test checks the equality.
+ */
+export const enrichedJsonInRange = (event: TrackEvent, meta: IngestMetadata, tail: RequestTail): string | undefined => {
+  const corrected = skewCorrectedMs(event, meta.receivedAtMs)
+  if (corrected > meta.receivedAtMs + MAX_FUTURE_MS) return undefined
+  const json = JSON.stringify(event)
+  return `${json.slice(0, -1)},"received_at":${tail.receivedAt},"occurred_at_corrected":"${formatTimestamp(
+    clampCorrected(corrected, meta.receivedAtMs)
+  )}"${tail.rest}}`
+}
+
+/** The JSON of the ingest fields shared by every event of one request (see `enrichedJsonInRange`). */
+export interface RequestTail {
+  readonly receivedAt: string
+  readonly rest: string
+}
+
+export const requestTail = (meta: IngestMetadata): RequestTail => ({
+  receivedAt: JSON.stringify(formatTimestamp(meta.receivedAtMs)),
+  rest:
+    `,"request_id":${JSON.stringify(meta.requestId)}` +
+    (meta.writeKeyId === undefined ? "" : `,"write_key_id":${JSON.stringify(meta.writeKeyId)}`) +
+    (meta.ipHash === undefined ? "" : `,"ip_hash":${JSON.stringify(meta.ipHash)}`)
+})

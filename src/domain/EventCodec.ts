@@ -14,6 +14,7 @@ import {
   type TrackEvent,
   type TrackEventJson
 } from "./Catalog.ts"
+import { makeGuard } from "./FastValidator.ts"
 import {
   EventRejection,
   type RejectReason,
@@ -145,12 +146,58 @@ const dispatch = <A>(decoders: ReadonlyMap<string, Decoder<A>>, input: unknown):
   return Result.mapError(decode(input), (error) => toRejection(error.issue))
 }
 
+type Guard<A> = (input: unknown) => input is A
+
+/**
+ * Per type, a guard compiled from the same schema (see FastValidator): it says whether the decoder
+ * would accept the input, without building the decoder's copy or any issue. The schemas have no
+ * transformations (their Type is their Encoded, which `makeGuard`'s signature requires), so an
+ * accepted input is already the decoded event.
+ */
+const eventGuards = byType((type): Guard<TrackEvent> => makeGuard(Catalog[type].schema))
+const enrichedGuards = byType((type): Guard<EnrichedEvent> => makeGuard(Catalog[type].enriched))
+
+/**
+ * The fast path, then the decoder: a valid event is returned as it is after one allocation-free walk;
+ * anything else is decoded by Effect, which names the reason and path. The guard agrees with the
+ * decoder on every input (property-tested), so the fast path never changes what is accepted.
+ */
+const decodeFast = <A>(
+  guards: ReadonlyMap<string, Guard<A>>,
+  decoders: ReadonlyMap<string, Decoder<A>>,
+  input: unknown
+): Result.Result<A, EventRejection> => {
+  if (typeof input === "object" && input !== null && "event_type" in input) {
+    const type = input.event_type
+    const guard = typeof type === "string" ? guards.get(type) : undefined
+    if (guard?.(input) === true) return Result.succeed(input)
+  }
+  return dispatch(decoders, input)
+}
+
 /** Decodes one client event (already parsed from JSON, or built by a JS caller). */
-export const decodeEvent = (input: unknown): Result.Result<TrackEvent, EventRejection> => dispatch(eventDecoders, input)
+export const decodeEvent = (input: unknown): Result.Result<TrackEvent, EventRejection> =>
+  decodeFast(eventGuards, eventDecoders, input)
 
 /** Decodes one `events_raw` record value (already parsed from JSON). */
 export const decodeEnrichedEvent = (input: unknown): Result.Result<EnrichedEvent, EventRejection> =>
-  dispatch(enrichedDecoders, input)
+  decodeFast(enrichedGuards, enrichedDecoders, input)
+
+/** Whether `decodeEvent` would accept `input`, by the fast path alone (for tests and benchmarks). */
+export const isValidEvent = (input: unknown): boolean => {
+  if (typeof input !== "object" || input === null || !("event_type" in input)) return false
+  const type = input.event_type
+  const guard = typeof type === "string" ? eventGuards.get(type) : undefined
+  return guard?.(input) === true
+}
+
+/** Whether `decodeEnrichedEvent` would accept `input`, by the fast path alone. */
+export const isValidEnrichedEvent = (input: unknown): boolean => {
+  if (typeof input !== "object" || input === null || !("event_type" in input)) return false
+  const type = input.event_type
+  const guard = typeof type === "string" ? enrichedGuards.get(type) : undefined
+  return guard?.(input) === true
+}
 
 const fromJson =
   <A>(decode: (input: unknown) => Result.Result<A, EventRejection>) =>

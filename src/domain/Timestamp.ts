@@ -15,26 +15,82 @@ const GENERATED =
 export const MIN_TIMESTAMP_MS = Date.UTC(2000, 0, 1)
 export const MAX_TIMESTAMP_MS = Date.UTC(2100, 0, 1)
 
-const parse = (input: string): number | undefined => {
-  const match = ISO_WITH_OFFSET.exec(input)
-  if (match === null) return undefined
-  const [, y, mo, d, h, mi, s, fraction, sign, oh, om] = match
-  const year = Number(y)
-  const month = Number(mo)
-  const day = Number(d)
-  const hour = Number(h)
-  const minute = Number(mi)
-  const second = Number(s)
-  const offsetHours = Number(oh ?? "0")
-  const offsetMinutes = Number(om ?? "0")
+const digit = (input: string, at: number): number => input.charCodeAt(at) - 48
+const twoDigits = (input: string, at: number): number => digit(input, at) * 10 + digit(input, at + 1)
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+const isLeapYear = (year: number): boolean => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0
+
+/** Days from 1970-01-01 to a proleptic Gregorian date (Hinnant's days_from_civil; exact for any year). */
+const daysFromCivil = (year: number, month: number, day: number): number => {
+  const y = month <= 2 ? year - 1 : year
+  const era = Math.floor(y / 400)
+  const yearOfEra = y - era * 400
+  const dayOfYear = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1
+  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear
+  return era * 146_097 + dayOfEra - 719_468
+}
+
+/**
+ * The format is `ISO_WITH_OFFSET` (the single definition, also exported to JSON Schema); once it
+ * matched, every field sits at a known position, so the numbers are read from the characters
+ * directly instead of through capture groups and a `Date`.
+ */
+const parseUncached = (input: string): number | undefined => {
+  if (!ISO_WITH_OFFSET.test(input)) return undefined
+  const year = digit(input, 0) * 1000 + digit(input, 1) * 100 + twoDigits(input, 2)
+  const month = twoDigits(input, 5)
+  const day = twoDigits(input, 8)
+  const hour = twoDigits(input, 11)
+  const minute = twoDigits(input, 14)
+  const second = twoDigits(input, 17)
+  // Fraction: up to 9 digits after position 19; milliseconds are its first three, zero-padded.
+  let at = 19
+  let millis = 0
+  if (input.charCodeAt(at) === 46 /* . */) {
+    at++
+    for (let place = 0; at < input.length; place++, at++) {
+      const d = digit(input, at)
+      if (d < 0 || d > 9) break
+      if (place < 3) millis += d * (place === 0 ? 100 : place === 1 ? 10 : 1)
+    }
+  }
+  let offsetHours = 0
+  let offsetMinutes = 0
+  let sign = 1
+  if (input.charCodeAt(at) !== 90 /* Z */) {
+    sign = input.charCodeAt(at) === 45 /* - */ ? -1 : 1
+    offsetHours = twoDigits(input, at + 1)
+    offsetMinutes = twoDigits(input, at + 4)
+  }
   if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return undefined
-  const date = new Date(0)
-  date.setUTCFullYear(year, month - 1, day)
-  // Date rolls impossible days over (Feb 30 → Mar 2); a changed month or day means the input was not a calendar date.
-  if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) return undefined
-  const millis = Number((fraction ?? "").padEnd(3, "0").slice(0, 3))
-  const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
-  return date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+  // Not a calendar date (month 13, Feb 30, Feb 29 of a common year).
+  if (month < 1 || month > 12 || day < 1) return undefined
+  const daysInMonth = month === 2 && isLeapYear(year) ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0)
+  if (day > daysInMonth) return undefined
+  const offset = sign * (offsetHours * 60 + offsetMinutes) * 60_000
+  return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+}
+
+/**
+ * `parseUncached` behind a two-entry memo. A timestamp field is parsed by both of its checks (format,
+ * then range) and again when ingest computes the skew correction; an event has two timestamps
+ * (occurred_at, sent_at), so two entries make each of them parsed once per event. The memo holds
+ * only the last two strings and their results, so it cannot grow or go stale (parsing is pure).
+ */
+let lastInput: string | undefined
+let lastResult: number | undefined
+let previousInput: string | undefined
+let previousResult: number | undefined
+const parse = (input: string): number | undefined => {
+  if (input === lastInput) return lastResult
+  if (input === previousInput) return previousResult
+  const result = parseUncached(input)
+  previousInput = lastInput
+  previousResult = lastResult
+  lastInput = input
+  lastResult = result
+  return result
 }
 
 /** Milliseconds since the epoch of a timestamp accepted by `Timestamp`; `NaN` for any other string (like `Date.parse`). */

@@ -118,6 +118,21 @@ const inFlightRecords = Metric.gauge("launchpad_kafka_producer_in_flight_records
   description: "records accepted by publish and not yet acknowledged"
 })
 
+// Metric.withAttributes allocates; topics and error tags are few, so each labelled metric is built once.
+const labelled = (metric: Metric.Metric<number, unknown>, label: string) => {
+  const cache = new Map<string, Metric.Metric<number, unknown>>()
+  return (value: string) => {
+    let found = cache.get(value)
+    if (found === undefined) {
+      found = Metric.withAttributes(metric, { [label]: value })
+      cache.set(value, found)
+    }
+    return found
+  }
+}
+const producedCounter = labelled(recordsProduced, "topic")
+const errorCounter = labelled(produceErrors, "error")
+
 /** Exported for dashboards and tests. */
 export const ProducerMetrics = { produceLatency, recordsProduced, produceErrors, batchesSent, inFlightRecords } as const
 
@@ -226,8 +241,6 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
   const ackTimeoutMs = options.ackTimeoutMs ?? 10_000
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000
 
-  // The partition kafkajs chose for each message, so offsets can be handed back per record.
-  const partitionByMessage = new WeakMap<Message, number>()
   const producer = client.producer({
     idempotent: true,
     // kafkajs requires a single in-flight request per broker for idempotence to keep order.
@@ -239,7 +252,10 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       const partitioner = Partitioners.DefaultPartitioner()
       return (args: PartitionerArgs) => {
         const partition = partitioner(args)
-        partitionByMessage.set(args.message, partition)
+        // Recorded on the message itself (our own object, built by `toMessage`) so offsets can be handed
+        // back per record: a WeakMap entry per record cost about as much as the partitioner. The
+        // partitioner returns a message's `partition` when set, so a re-send keeps its partition.
+        args.message.partition = partition
         return partition
       }
     }
@@ -312,7 +328,7 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       for (const p of batch) answer(p, Exit.fail(failure))
       return yield* reportPending
     }
-    const acks = assignOffsets(topicMessages, (m) => partitionByMessage.get(m), exit.value)
+    const acks = assignOffsets(topicMessages, (m) => m.partition, exit.value)
     for (const p of batch) {
       const result: Array<RecordAck> = []
       for (const m of p.messages) {
@@ -339,17 +355,25 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
     let records = first.messages.length
     const deadline = (yield* Clock.currentTimeMillis) + lingerMs
     while (records < maxBatchRecords) {
+      // What is already queued (requests that arrived while the previous batch was being sent) is taken
+      // without a timer: a timed take forks a race per request, which under load cost more than the send.
+      const queued = Queue.takeUnsafe(queue)
+      if (queued !== undefined) {
+        // A failure is the queue ending (shutdown): the batch so far is still sent.
+        if (Exit.isFailure(queued)) break
+        batch.push(queued.value)
+        records += queued.value.messages.length
+        continue
+      }
       const remaining = deadline - (yield* Clock.currentTimeMillis)
+      if (remaining <= 0) break
       // The queue ending (shutdown) during the linger only ends the batch; it is still sent.
-      const next =
-        remaining > 0
-          ? yield* Queue.take(queue).pipe(
-              Effect.timeoutOption(remaining),
-              Effect.catchCause((cause) =>
-                Pull.isDoneCause(cause) ? Effect.succeed(Option.none<Pending>()) : Effect.failCause(cause)
-              )
-            )
-          : yield* Queue.poll(queue)
+      const next = yield* Queue.take(queue).pipe(
+        Effect.timeoutOption(remaining),
+        Effect.catchCause((cause) =>
+          Pull.isDoneCause(cause) ? Effect.succeed(Option.none<Pending>()) : Effect.failCause(cause)
+        )
+      )
       if (Option.isNone(next)) break
       batch.push(next.value)
       records += next.value.messages.length
@@ -424,10 +448,10 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       const acks = yield* Deferred.await(deferred)
       const end = yield* Clock.currentTimeMillis
       yield* Metric.update(produceLatency, end - start)
-      yield* Metric.update(Metric.withAttributes(recordsProduced, { topic }), count)
+      yield* Metric.update(producedCounter(topic), count)
       return acks
     },
-    Effect.tapError((error) => Metric.update(Metric.withAttributes(produceErrors, { error: error._tag }), 1))
+    Effect.tapError((error) => Metric.update(errorCounter(error._tag), 1))
   )
 
   return EventProducer.of({ publish, pendingRecords: Effect.sync(() => pending) })

@@ -1,5 +1,13 @@
 import { assert, describe, it } from "@effect/vitest"
-import { correctedOccurredAtMs, enrich } from "../../src/domain/Enrichment.ts"
+import { trackEventArbitrary } from "../../src/domain/Arbitraries.ts"
+import {
+  correctedOccurredAtMs,
+  enrich,
+  enrichedJsonInRange,
+  enrichInRange,
+  type IngestMetadata,
+  requestTail
+} from "../../src/domain/Enrichment.ts"
 import { epochMillis, formatTimestamp, MIN_TIMESTAMP_MS } from "../../src/domain/Timestamp.ts"
 import { validPurchase } from "./fixtures.ts"
 
@@ -13,6 +21,58 @@ describe("timestamps", () => {
     assert.isNaN(epochMillis("2026-11-22T10:00:00"))
     assert.isNaN(epochMillis("2026-04-31T10:00:00Z"))
     assert.strictEqual(formatTimestamp(at("2026-11-22T10:00:00Z")), "2026-11-22T10:00:00.000Z")
+  })
+
+  /** The parser before it read digits by position: regex captures and a `Date` (the reference). */
+  const ISO = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:Z|([+-])(\d{2}):(\d{2}))$/
+  const reference = (input: string): number => {
+    const match = ISO.exec(input)
+    if (match === null) return Number.NaN
+    const [, y, mo, d, h, mi, s, fraction, sign, oh, om] = match
+    const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, s].map(Number)
+    const [offsetHours, offsetMinutes] = [Number(oh ?? "0"), Number(om ?? "0")]
+    if (year === undefined || month === undefined || day === undefined) return Number.NaN
+    if (hour === undefined || minute === undefined || second === undefined) return Number.NaN
+    if (hour > 23 || minute > 59 || second > 59 || offsetHours > 23 || offsetMinutes > 59) return Number.NaN
+    const date = new Date(0)
+    date.setUTCFullYear(year, month - 1, day)
+    if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month - 1 || date.getUTCDate() !== day) {
+      return Number.NaN
+    }
+    const millis = Number((fraction ?? "").padEnd(3, "0").slice(0, 3))
+    const offset = (sign === "-" ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000
+    return date.getTime() + ((hour * 60 + minute) * 60 + second) * 1000 + millis - offset
+  }
+
+  it("epochMillis agrees with the Date-based reference on valid and invalid date-times", () => {
+    // A fixed-seed generator over the edges: years 0000-9999, months 00-13, days 00-32, hours to 24,
+    // minutes and seconds to 60, offsets to 25:61, fractions of 1-9 digits, leap years.
+    let seed = 42
+    const next = (n: number) => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648
+      return seed % n
+    }
+    const two = (n: number) => String(n).padStart(2, "0")
+    for (let i = 0; i < 30_000; i++) {
+      const year = String(next(3) === 0 ? next(10_000) : 1996 + next(110)).padStart(4, "0")
+      const fraction =
+        next(3) === 0
+          ? ""
+          : `.${String(next(1_000_000_000))
+              .padStart(9, "0")
+              .slice(0, 1 + next(9))}`
+      const offset = next(3) === 0 ? "Z" : `${next(2) === 0 ? "+" : "-"}${two(next(26))}:${two(next(62))}`
+      const input = `${year}-${two(next(14))}-${two(next(33))}T${two(next(25))}:${two(next(61))}:${two(next(61))}${fraction}${offset}`
+      assert.isTrue(Object.is(epochMillis(input), reference(input)), input)
+    }
+    for (const input of [
+      "2024-02-29T00:00:00Z",
+      "2023-02-29T00:00:00Z",
+      "2000-02-29T23:59:59.999+23:59",
+      "1900-02-29T00:00:00Z"
+    ]) {
+      assert.isTrue(Object.is(epochMillis(input), reference(input)), input)
+    }
   })
 })
 
@@ -44,5 +104,22 @@ describe("enrich", () => {
     assert.strictEqual(enriched.ip_hash, "a".repeat(64))
     assert.isFalse("write_key_id" in enriched)
     assert.strictEqual(enriched.occurred_at, event.occurred_at)
+  })
+})
+
+describe("enrichedJsonInRange", () => {
+  const metas: ReadonlyArray<IngestMetadata> = [
+    { receivedAtMs: at("2026-11-22T10:00:00Z"), requestId: "req-1" },
+    { receivedAtMs: at("2026-11-22T10:00:00.123Z"), requestId: 'req "2"', writeKeyId: "wk-1" },
+    { receivedAtMs: at("2031-01-01T00:00:00Z"), requestId: "req-3", writeKeyId: "wk", ipHash: "a".repeat(64) },
+    { receivedAtMs: at("2001-01-01T00:00:00Z"), requestId: "req-4", ipHash: "b".repeat(64) }
+  ]
+
+  it.prop("is the JSON of enrichInRange's event, or undefined when it refuses", [trackEventArbitrary], ([event]) => {
+    for (const meta of metas) {
+      const expected = enrichInRange(event, meta)
+      const actual = enrichedJsonInRange(event, meta, requestTail(meta))
+      assert.strictEqual(actual, expected === undefined ? undefined : JSON.stringify(expected))
+    }
   })
 })

@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto"
 import { Clock, Context, Effect, Layer, Metric, Option, Redacted, Result, Semaphore } from "effect"
-import { enrichInRange, MAX_FUTURE_MS } from "../../domain/Enrichment.ts"
+import { enrichedJsonInRange, MAX_FUTURE_MS, requestTail } from "../../domain/Enrichment.ts"
 import { decodeEvent } from "../../domain/EventCodec.ts"
 import type { EventRejection, RejectReason } from "../../domain/RejectReason.ts"
 import { Settings } from "../../domain/Settings.ts"
@@ -83,7 +83,8 @@ const deadLetterRecord = (record: DeadLetterRecord): ProducerRecord => ({
  * Validates and enriches `inputs` (parsed JSON values), in order. Pure apart from the clock value in
  * `meta`. The enriched event is serialised once, here; that string is both the size check and the
  * Kafka value (the enriched schema is plain JSON, so `encodeEnrichedEvent` would only re-validate
- * what `decodeEvent` just proved and the fields `enrich` adds by construction).
+ * what `decodeEvent` just proved and the fields `enrich` adds by construction). It is written as
+ * text directly (`enrichedJsonInRange`, equal to stringifying `enrichInRange`'s object).
  */
 export const classify = (inputs: ReadonlyArray<unknown>, meta: RequestMeta, maxEventBytes: number): Classified => {
   const results: Array<EventResult> = []
@@ -109,6 +110,7 @@ export const classify = (inputs: ReadonlyArray<unknown>, meta: RequestMeta, maxE
     writeKeyId: meta.writeKeyId,
     ipHash: meta.ipHash
   }
+  const tail = requestTail(enrichment)
   for (let index = 0; index < inputs.length; index++) {
     const input = inputs[index]
     const decoded = decodeEvent(fillContextFromUserAgent(input, meta.userAgent))
@@ -117,8 +119,8 @@ export const classify = (inputs: ReadonlyArray<unknown>, meta: RequestMeta, maxE
       continue
     }
     const event = decoded.success
-    const enriched = enrichInRange(event, enrichment)
-    if (enriched === undefined) {
+    const value = enrichedJsonInRange(event, enrichment, tail)
+    if (value === undefined) {
       reject(index, input, {
         reason: "timestamp_out_of_range",
         path: "$.occurred_at",
@@ -126,7 +128,6 @@ export const classify = (inputs: ReadonlyArray<unknown>, meta: RequestMeta, maxE
       })
       continue
     }
-    const value = JSON.stringify(enriched)
     // UTF-8 needs at most 3 bytes per UTF-16 unit, so most events skip the byte count.
     if (value.length * 3 > maxEventBytes && Buffer.byteLength(value, "utf8") > maxEventBytes) {
       reject(index, input, {
