@@ -1,7 +1,14 @@
 /** Process entry point: `node src/main.ts <command>` (what `pnpm launchpad`, `pnpm dev` and `pnpm start` run). */
 import { NodeRuntime, NodeServices } from "@effect/platform-node"
-import { Effect } from "effect"
+import { Effect, References } from "effect"
 import { Command } from "effect/cli"
 import { cli } from "./app/Cli.ts"
+import { logLevelConfig } from "./domain/Settings.ts"
 
-cli.pipe(Command.run({ version: "0.1.0" }), Effect.provide(NodeServices.layer), NodeRuntime.runMain)
+const program = cli.pipe(Command.run({ version: "0.1.0" }))
+
+// LOG_LEVEL sets the floor for every role; the CLI's own --log-level flag, when given, wins.
+Effect.gen(function* () {
+  const level = yield* logLevelConfig
+  return yield* program.pipe(Effect.provideService(References.MinimumLogLevel, level))
+}).pipe(Effect.provide(NodeServices.layer), NodeRuntime.runMain)

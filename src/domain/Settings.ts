@@ -109,6 +109,9 @@ const writeKeys = Config.Array(WriteKey, "LAUNCHPAD_WRITE_KEYS").pipe(
   Config.withDefault<ReadonlyArray<WriteKeyEntry>>([])
 )
 
+/** Read on its own by the entry point too, so `LOG_LEVEL` applies before any role's settings are loaded. */
+export const logLevelConfig = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<"Info">("Info"))
+
 export const settingsConfig = Config.all({
   port: Config.Port("PORT").pipe(Config.withDefault(8000)),
   host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1")),
@@ -148,7 +151,7 @@ export const settingsConfig = Config.all({
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS", 365),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS", 7),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE", 60),
-  logLevel: Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<"Info">("Info"))
+  logLevel: logLevelConfig
 })
 
 export type SettingsShape = Config.Success<typeof settingsConfig>
