@@ -3,7 +3,8 @@
  * parses and flattens, instead of one appender call per cell (71+ per row, each an N-API call).
  *
  * Each row becomes one line `{"p":<kafka_partition>,"o":<kafka_offset>,"l":<is_late>,"t":<processed_at
- * ms>,"e":<JSON.stringify(event)>}`: one native JSON.stringify per event and no per-cell work in JS
+ * ms>,"e":<JSON.stringify(event)>}`: one native JSON.stringify per event (none when the row carries
+ * `rawJson`, the event's JSON text as it arrived, which is copied: RawJson.ts) and no per-cell work in JS
  * (`toRow` and its four timestamp parses per row are gone; only the event time that places a row in a
  * partition is parsed in JS). The lines of one target partition go, in Kafka order, into staging files
  * of ROWS_PER_FILE lines next to the target, named as writer temporaries (LakeLayout.ts: a crashed
@@ -182,15 +183,18 @@ const eventTime = (event: unknown): number => {
 
 const isInteger = (value: bigint | number): boolean => typeof value === "bigint" || Number.isSafeInteger(value)
 
-const line = (row: EventLakeRow): string => {
+/** The line's fields before the event: `{"p":…,"o":…,"l":…,"t":…,"e":`. */
+const linePrefix = (row: EventLakeRow): string => {
   if (!Number.isSafeInteger(row.kafkaPartition) || !isInteger(row.kafkaOffset) || !Number.isFinite(row.processedAtMs)) {
     throw new Error(
       `invalid Kafka position or processing time: ${row.kafkaPartition}/${row.kafkaOffset} at ${row.processedAtMs}`
     )
   }
   // Rounded as the appender's DOUBLE → BIGINT cast did.
-  return `{"p":${row.kafkaPartition},"o":${row.kafkaOffset},"l":${row.isLate === true},"t":${Math.round(row.processedAtMs)},"e":${wellFormedStringify(row.event)}}\n`
+  return `{"p":${row.kafkaPartition},"o":${row.kafkaOffset},"l":${row.isLate === true},"t":${Math.round(row.processedAtMs)},"e":`
 }
+
+const LINE_END = "}\n"
 
 /** Whether the rows are in Kafka position order already (a micro-batch normally is). */
 const inOrder = (rows: ReadonlyArray<EventLakeRow>): boolean => {
@@ -238,7 +242,8 @@ const writeLines = async (
       for (let k = start; k < end; k++) {
         const row = rows[order[k] ?? -1]
         if (row === undefined) continue
-        const text = line(row)
+        // The event's JSON as it arrived when that is usable (RawJson.ts), else serialised.
+        const text = linePrefix(row) + (row.rawJson ?? wellFormedStringify(row.event)) + LINE_END
         // A UTF-16 code unit is at most 3 UTF-8 bytes.
         const worst = text.length * 3
         if (used + worst > buffer.length) {
@@ -284,7 +289,7 @@ const copyTarget = async (
 
 /** An event batch staged as NDJSON (see the module comment). */
 export const eventJsonStaging = (rows: ReadonlyArray<EventLakeRow>): StagedBatch => ({
-  times: rows.map((row) => eventTime(row.event)),
+  times: rows.map((row) => (row.rawJson === undefined ? eventTime(row.event) : row.eventTimeMs)),
   copy: async (connection, targets) => {
     await connection.run("SET TimeZone = 'UTC'")
     const sorted = inOrder(rows)

@@ -7,6 +7,7 @@
 
 import type { EnrichedEvent } from "../domain/Catalog.ts"
 import { columns, type DuckDbType } from "../domain/Columns.ts"
+import type { RawEventJson } from "./RawJson.ts"
 
 export type LakeColumnType = DuckDbType | "BIGINT"
 
@@ -121,9 +122,18 @@ export const sessionsTable: LakeTable = {
 
 export const lakeTables: ReadonlyArray<LakeTable> = [eventsTable, sessionsTable]
 
+/**
+ * The event of a lake row: the decoded event, or (RawJson.ts) the JSON it was decoded from when that is
+ * interchangeable with `JSON.stringify(event)`, with its `occurred_at_corrected` in epoch milliseconds
+ * (`epochMillis`), which places it in a partition. The stream keeps only the text then: a batch in
+ * flight holds one string per event instead of the decoded object graph.
+ */
+export type EventLakeSource =
+  | { readonly event: EnrichedEvent; readonly rawJson?: undefined }
+  | { readonly rawJson: RawEventJson; readonly eventTimeMs: number; readonly event?: undefined }
+
 /** An event as the stream hands it to the lake. */
-export interface EventLakeRow {
-  readonly event: EnrichedEvent
+export type EventLakeRow = EventLakeSource & {
   readonly kafkaPartition: number
   readonly kafkaOffset: bigint | number
   readonly isLate: boolean

@@ -12,10 +12,9 @@
  * start and end W and the processing time; the plan stores exactly these, so a re-run is identical.
  */
 import type { DeadLetterRecord } from "../ingest/domain/DeadLetter.ts"
-import type { ConsumedMessage } from "../kafka/EventConsumer.ts"
 import { advance, type FlushResult, type LakeRow, processBatch, type StreamRules } from "./Batch.ts"
 import type { PartitionPlan } from "./Checkpointer.ts"
-import { decodeRecord, type ProcessorEvent } from "./Input.ts"
+import type { InputRecord, ProcessorEvent } from "./Input.ts"
 import type { SessionRecord } from "./Sessions.ts"
 import type { StreamState } from "./State.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
@@ -37,9 +36,14 @@ export interface PartitionRun {
   replay: PendingReplay | undefined
 }
 
-export interface PendingReplay {
+/** Anything with a Kafka offset: the processor feeds decoded records (`InputRecord`). */
+export interface Positioned {
+  readonly offset: bigint
+}
+
+export interface PendingReplay<M extends Positioned = InputRecord> {
   readonly plan: PartitionPlan
-  readonly messages: Array<ConsumedMessage>
+  readonly messages: Array<M>
 }
 
 export interface PartitionMetrics {
@@ -89,7 +93,6 @@ export const participates = <E extends StreamEvent>(out: PartitionOutput<E>): bo
 export interface StepOptions {
   readonly rules: StreamRules
   readonly processingTimeMs: number
-  readonly maxRawBytes: number
 }
 
 /** Phase A: to the batch's start W, then the events (if any) through the core. */
@@ -118,22 +121,20 @@ export const stepEvents = <E extends StreamEvent>(
   out.metrics.duplicates += result.metrics.duplicates
 }
 
-/** Phase A for Kafka records: decode (failures become dead letters), then `stepEvents`. */
+/** Phase A for decoded Kafka records (`Input.decodeBatch`; failures are dead letters), then `stepEvents`. */
 export const stepRecords = (
   out: PartitionOutput,
-  messages: ReadonlyArray<ConsumedMessage>,
+  records: ReadonlyArray<InputRecord>,
   watermarkStartMs: number,
   options: StepOptions
 ): void => {
-  const run = out.run
-  const first = messages[0]
-  const last = messages[messages.length - 1]
+  const first = records[0]
+  const last = records[records.length - 1]
   const events: Array<ProcessorEvent> = []
   if (first !== undefined && last !== undefined) {
     out.range = { first: first.offset, last: last.offset }
-    out.metrics.records += messages.length
-    for (const message of messages) {
-      const decoded = decodeRecord(run.topic, run.partition, message, options.maxRawBytes)
+    out.metrics.records += records.length
+    for (const { decoded } of records) {
       if (decoded._tag === "Event") events.push(decoded.event)
       else out.deadLetters.push(decoded.record)
     }
@@ -158,13 +159,13 @@ export const stepAdvance = <E extends StreamEvent>(
  * Feeds a partition's records to its pending replay. Returns the records after the plan's range (to run
  * normally once the replay is done) and whether the replay has all its records now.
  */
-export const feedReplay = (
-  replay: PendingReplay,
-  messages: ReadonlyArray<ConsumedMessage>
-): { readonly complete: boolean; readonly rest: ReadonlyArray<ConsumedMessage> } => {
+export const feedReplay = <M extends Positioned>(
+  replay: PendingReplay<M>,
+  messages: ReadonlyArray<M>
+): { readonly complete: boolean; readonly rest: ReadonlyArray<M> } => {
   const range = replay.plan.range
   if (range === null) return { complete: true, rest: messages }
-  const rest: Array<ConsumedMessage> = []
+  const rest: Array<M> = []
   for (const message of messages) {
     const previous = replay.messages[replay.messages.length - 1]
     if (message.offset > range.last) rest.push(message)

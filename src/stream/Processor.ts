@@ -10,6 +10,10 @@
  *   4. commit    every participating partition's commit record (offsets, W, state), atomically
  *   5. group     commit offsets to the consumer group: for lag monitoring only
  *
+ * Records are decoded as they are fetched (Input.decodeBatch: decoding needs no state), upstream of a
+ * one-batch buffer, so the next micro-batch is decoded while this one waits for DuckDB and fsync; the
+ * steps above stay strictly in order per micro-batch.
+ *
  * Kpi updates go out before the commit record: a crash between the two re-runs the plan, which sends
  * the same records again (the warehouse upserts by (minute, partition), so that is harmless); the
  * other order would lose them for good. Dead letters are sent at least once for the same reason.
@@ -23,17 +27,10 @@
  * to another member while a batch runs). Any failure restarts the consumer from the checkpoint with
  * capped exponential backoff (the core's state is spent by a failed batch).
  */
-import { Clock, Context, Duration, Effect, Layer, Metric, Schedule, Semaphore, Sink, Stream } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Option, Schedule, Semaphore, Sink, Stream } from "effect"
 import { Settings } from "../domain/Settings.ts"
 import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
-import {
-  type ConsumedMessage,
-  type ConsumerGroup,
-  EventConsumer,
-  partitionKey,
-  type RecordBatch,
-  type TopicPartition
-} from "../kafka/EventConsumer.ts"
+import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
 import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
 import { EventFileWriter } from "../lake/EventFileWriter.ts"
@@ -42,6 +39,7 @@ import type { WrittenFile } from "../lake/ParquetFileWriter.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import type { StreamRules } from "./Batch.ts"
 import { Checkpointer, type PartitionPlan } from "./Checkpointer.ts"
+import { type DecodedBatch, decodeBatch, type InputRecord } from "./Input.ts"
 import { encodeKpiUpdate, type KpiUpdate, kpiKey, windowRecord } from "./KpiUpdate.ts"
 import {
   feedReplay,
@@ -105,16 +103,42 @@ interface Counters {
   readonly runs: Map<number, PartitionRun>
 }
 
+interface MicroBatchInput {
+  readonly batches: Array<DecodedBatch>
+  records: number
+  /** Each partition's lag after its latest batch here. */
+  readonly lag: Map<number, bigint>
+}
+
 const microBatches = (triggerEvents: number) =>
   Sink.fold(
-    () => ({ batches: [] as RecordBatch[], records: 0 }),
+    (): MicroBatchInput => ({ batches: [], records: 0, lag: new Map() }),
     (acc) => acc.records < triggerEvents,
-    (acc, batch: RecordBatch) =>
+    (acc, batch: DecodedBatch) =>
       Effect.sync(() => {
         acc.batches.push(batch)
-        acc.records += batch.messages.length
+        acc.records += batch.records.length
+        acc.lag.set(batch.partition, batch.lag)
         return acc
       })
+  )
+
+/**
+ * When a micro-batch is cut short of `triggerEvents`: after `interval` of aggregating, as the trigger
+ * says, except during catch-up. If the previous micro-batch left at least a whole micro-batch behind in
+ * the log, records are there to fill the next one to `triggerEvents`, and cutting it by time (fetching
+ * and decoding share the thread with the batch being written, so filling one takes longer than an
+ * idle trigger interval) would only make more, smaller batches, each paying a full commit record.
+ * The interval still applies, ten times over, as a bound.
+ */
+const microBatchTrigger = (interval: Duration.Duration, triggerEvents: number) =>
+  Schedule.spaced(interval).pipe(
+    Schedule.modifyDelay(({ input, duration }: Schedule.Metadata<number, Option.Option<MicroBatchInput>>) => {
+      if (Option.isNone(input)) return Effect.succeed(duration)
+      let behind = 0n
+      for (const lag of input.value.lag.values()) behind += lag
+      return Effect.succeed(behind >= BigInt(triggerEvents) ? Duration.times(duration, 10) : duration)
+    })
   )
 
 const sessionRow = (session: SessionRecord, processedAtMs: number): SessionRow => ({
@@ -263,7 +287,7 @@ const make = (options: StreamProcessorOptions) =>
       }
       const rows = out.lakeRows.map(
         (row): EventLakeRow => ({
-          event: row.event.enriched,
+          ...row.event.lake,
           kafkaPartition: run.partition,
           kafkaOffset: row.event.offset,
           isLate: row.isLate,
@@ -394,10 +418,10 @@ const make = (options: StreamProcessorOptions) =>
 
     const runMicroBatch = Effect.fn("StreamProcessor.runBatch")(function* (
       group: Committer,
-      batches: ReadonlyArray<RecordBatch>
+      batches: ReadonlyArray<DecodedBatch>
     ) {
       const started = yield* Clock.currentTimeMillis
-      const byPartition = new Map<number, Array<ConsumedMessage>>()
+      const byPartition = new Map<number, Array<InputRecord>>()
       const highWatermarks = new Map<number, bigint>()
       for (const batch of batches) {
         const run = counters.runs.get(batch.partition)
@@ -410,15 +434,15 @@ const make = (options: StreamProcessorOptions) =>
         }
         // Never a record twice, nor one before the committed position (re-delivery around a rebalance).
         let lastTaken = list[list.length - 1]?.offset ?? run.nextOffset - 1n
-        for (const message of batch.messages) {
-          if (message.offset <= lastTaken) continue
-          list.push(message)
-          lastTaken = message.offset
+        for (const record of batch.records) {
+          if (record.offset <= lastTaken) continue
+          list.push(record)
+          lastTaken = record.offset
         }
         highWatermarks.set(batch.partition, batch.highWatermark)
       }
 
-      const step: StepOptions = { rules, processingTimeMs: started, maxRawBytes: settings.maxEventBytes }
+      const step: StepOptions = { rules, processingTimeMs: started }
       // Unfinished plans first: a partition's new records wait until its replay is done.
       for (const run of counters.runs.values()) {
         if (run.replay === undefined) continue
@@ -491,7 +515,13 @@ const make = (options: StreamProcessorOptions) =>
         maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
       })
       yield* group.batches.pipe(
-        Stream.aggregateWithin(microBatches(settings.triggerEvents), Schedule.spaced(settings.triggerInterval)),
+        // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
+        // decoded while this one waits for DuckDB and fsync (a plain function: it is the hot path).
+        Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
+        Stream.aggregateWithin(
+          microBatches(settings.triggerEvents),
+          microBatchTrigger(settings.triggerInterval, settings.triggerEvents)
+        ),
         // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
         Stream.buffer({ capacity: 1 }),
         Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches))),

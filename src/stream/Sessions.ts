@@ -143,15 +143,27 @@ export const addSessionEvents = (
       sessions.users.set(event.userId, user)
     }
     user.partition = event.partition
+    // A copy of just what sessionization reads: the caller's event object (the processor's carries the
+    // record's JSON for the lake) would otherwise stay reachable for as long as the event is pending.
+    const kept: SessionEvent = {
+      eventId: event.eventId,
+      eventTimeMs: event.eventTimeMs,
+      eventType: event.eventType,
+      deviceType: event.deviceType,
+      utmSource: event.utmSource,
+      utmMedium: event.utmMedium,
+      utmCampaign: event.utmCampaign,
+      partition: event.partition
+    }
     const pending = user.pending
     let i = pending.length
-    pending.push(event)
+    pending.push(kept)
     for (; i > 0; i--) {
       const before = pending[i - 1]
-      if (before === undefined || compareEventOrder(before, event) <= 0) break
+      if (before === undefined || compareEventOrder(before, kept) <= 0) break
       pending[i] = before
     }
-    pending[i] = event
+    pending[i] = kept
     // Only a new oldest pending event can move the user's due time.
     if (i === 0) reschedule(sessions, user, rules.gapMs)
   }

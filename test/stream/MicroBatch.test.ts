@@ -137,7 +137,7 @@ describe("replay feeding", () => {
   }
 
   it("collects the planned range across deliveries, once each, and hands back what follows", () => {
-    const replay: PendingReplay = { plan, messages: [] }
+    const replay: PendingReplay<ConsumedMessage> = { plan, messages: [] }
     const first = feedReplay(replay, [10, 11, 12].map(message))
     assert.isFalse(first.complete)
     assert.deepStrictEqual(first.rest, [])
