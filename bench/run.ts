@@ -13,7 +13,14 @@ import { steadyBench } from "./steady.ts"
 import { streamBench } from "./stream.ts"
 import { streamCoreSection } from "./streamCore.ts"
 
-const sections: ReadonlyArray<BenchSection> = [brokerBench, ingestBench, streamCoreSection, lakeBench, streamBench, steadyBench]
+const sections: ReadonlyArray<BenchSection> = [
+  brokerBench,
+  ingestBench,
+  streamCoreSection,
+  lakeBench,
+  streamBench,
+  steadyBench
+]
 
 const args = process.argv.slice(2)
 const scaleArg = args.find((a) => a.startsWith("--scale="))
