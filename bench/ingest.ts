@@ -13,16 +13,16 @@
  * generator included; the API's CPU time per event is reported too, as it does not depend on what
  * else runs on the machine. `node bench/ingest.ts [scale]` runs it alone.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { spawnBroker } from "../test/kafka/fixtures/child.ts"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
+import { freePort, stop, waitFor } from "./Processes.ts"
 
 const SELF = fileURLToPath(import.meta.url)
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url))
@@ -290,35 +290,6 @@ const runCeiling = (port: number) => {
 
 // ---------------------------------------------------------------------------------------------
 // Orchestration.
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const waitFor = async (url: string, timeoutMs: number) => {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    const ok = await fetch(url)
-      .then((r) => r.status === 200)
-      .catch(() => false)
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`${url} not ready within ${timeoutMs} ms`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
 
 const round = (n: number) => Math.round(n * 10) / 10
 

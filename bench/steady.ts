@@ -14,17 +14,17 @@
  * The processor's micro-batch trigger is 100 ms (LAUNCHPAD_TRIGGER_MS; the default 1 s alone would
  * put p50 near 500 ms). `node bench/steady.ts [scale]` runs it alone.
  */
-import { type ChildProcess, spawn } from "node:child_process"
+import { spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
 import * as fs from "node:fs"
 import * as http from "node:http"
-import * as net from "node:net"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { bucketQuantile } from "../src/models/live/KpiQueries.ts"
 import { spawnBroker } from "../test/kafka/fixtures/child.ts"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
+import { freePort, stop, waitFor } from "./Processes.ts"
 
 const SELF = fileURLToPath(import.meta.url)
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url))
@@ -43,35 +43,6 @@ const makeEvent = (i: number, now: number) => ({
   context: { device_type: "desktop", page_path: "/configurator" },
   properties: { quiz_id: "quiz-main" }
 })
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = net.createServer()
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const waitFor = async (url: string, timeoutMs: number) => {
-  const until = Date.now() + timeoutMs
-  while (Date.now() < until) {
-    const ok = await fetch(url)
-      .then((r) => r.status === 200)
-      .catch(() => false)
-    if (ok) return
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  throw new Error(`${url} not ready within ${timeoutMs} ms`)
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
 
 const percentile = (sorted: ReadonlyArray<number>, p: number): number =>
   sorted.length === 0 ? Number.NaN : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0)
