@@ -7,6 +7,7 @@
 
 import type { EnrichedEvent } from "../domain/Catalog.ts"
 import { columns, type DuckDbType } from "../domain/Columns.ts"
+import type { SessionRecord } from "../stream/Sessions.ts"
 import type { RawEventJson } from "./RawJson.ts"
 
 export type LakeColumnType = DuckDbType | "BIGINT"
@@ -68,25 +69,13 @@ export const eventsTable: LakeTable = {
   closedAfterMs: 2 * HOUR_MS
 }
 
-/** A closed session as the stream emits it (the stream core's `SessionRecord` plus processing time). */
-export interface SessionRow {
-  readonly userId: string
-  /** `${userId}:${startMs}`. */
-  readonly sessionKey: string
+/**
+ * A closed session as the stream emits it (`SessionRecord`, its partition named as the Kafka
+ * partition it came from), plus processing time.
+ */
+export type SessionRow = Omit<SessionRecord, "partition"> & {
   /** Kafka partition of the session's first event. */
   readonly kafkaPartition: number
-  readonly startMs: number
-  /** Time of the last event (not + gap). */
-  readonly endMs: number
-  readonly eventCount: number
-  readonly firstEventType: string
-  readonly lastEventType: string
-  readonly deviceType: string
-  readonly utmSource: string | null
-  readonly utmMedium: string | null
-  readonly utmCampaign: string | null
-  readonly isBounce: boolean
-  readonly isConverted: boolean
   readonly processedAtMs: number
 }
 

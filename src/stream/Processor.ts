@@ -141,21 +141,9 @@ const microBatchTrigger = (interval: Duration.Duration, triggerEvents: number) =
     })
   )
 
-const sessionRow = (session: SessionRecord, processedAtMs: number): SessionRow => ({
-  userId: session.userId,
-  sessionKey: session.sessionKey,
-  kafkaPartition: session.partition,
-  startMs: session.startMs,
-  endMs: session.endMs,
-  eventCount: session.eventCount,
-  firstEventType: session.firstEventType,
-  lastEventType: session.lastEventType,
-  deviceType: session.deviceType,
-  utmSource: session.utmSource,
-  utmMedium: session.utmMedium,
-  utmCampaign: session.utmCampaign,
-  isBounce: session.isBounce,
-  isConverted: session.isConverted,
+const sessionRow = ({ partition, ...session }: SessionRecord, processedAtMs: number): SessionRow => ({
+  ...session,
+  kafkaPartition: partition,
   processedAtMs
 })
 

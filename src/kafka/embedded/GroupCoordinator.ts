@@ -70,6 +70,45 @@ export interface OffsetFetchRequest {
   readonly topics: ReadonlyArray<{ readonly name: string; readonly partitions: ReadonlyArray<number> }> | null
 }
 
+/** Per topic-partition error codes of an OffsetCommit (the wire response carries exactly this). */
+export type OffsetCommitResult = ReadonlyArray<{
+  readonly name: string
+  readonly partitions: ReadonlyArray<{ readonly partition: number; readonly errorCode: number }>
+}>
+
+export interface OffsetFetchResult {
+  readonly errorCode: number
+  readonly topics: ReadonlyArray<{
+    readonly name: string
+    readonly partitions: ReadonlyArray<{
+      readonly partition: number
+      readonly offset: bigint
+      readonly metadata: string | null
+      readonly errorCode: number
+    }>
+  }>
+}
+
+export interface DescribedGroup {
+  readonly errorCode: number
+  readonly groupId: string
+  readonly state: string
+  readonly protocolType: string
+  readonly protocol: string
+  readonly members: ReadonlyArray<{
+    readonly memberId: string
+    readonly clientId: string
+    readonly clientHost: string
+    readonly metadata: Uint8Array
+    readonly assignment: Uint8Array
+  }>
+}
+
+export interface ListedGroup {
+  readonly groupId: string
+  readonly protocolType: string
+}
+
 export interface GroupCoordinatorService {
   readonly joinGroup: (req: JoinGroupRequest) => Effect.Effect<JoinGroupResult>
   readonly syncGroup: (req: SyncGroupRequest) => Effect.Effect<SyncGroupResult>
@@ -82,41 +121,10 @@ export interface GroupCoordinatorService {
     readonly groupId: string
     readonly memberIds: ReadonlyArray<string>
   }) => Effect.Effect<{ readonly errorCode: number }>
-  readonly commitOffsets: (req: OffsetCommitRequest) => Effect.Effect<
-    ReadonlyArray<{
-      readonly name: string
-      readonly partitions: ReadonlyArray<{ readonly partition: number; readonly errorCode: number }>
-    }>
-  >
-  readonly fetchOffsets: (req: OffsetFetchRequest) => Effect.Effect<{
-    readonly errorCode: number
-    readonly topics: ReadonlyArray<{
-      readonly name: string
-      readonly partitions: ReadonlyArray<{
-        readonly partition: number
-        readonly offset: bigint
-        readonly metadata: string | null
-        readonly errorCode: number
-      }>
-    }>
-  }>
-  readonly describeGroups: (groupIds: ReadonlyArray<string>) => Effect.Effect<
-    ReadonlyArray<{
-      readonly errorCode: number
-      readonly groupId: string
-      readonly state: string
-      readonly protocolType: string
-      readonly protocol: string
-      readonly members: ReadonlyArray<{
-        readonly memberId: string
-        readonly clientId: string
-        readonly clientHost: string
-        readonly metadata: Uint8Array
-        readonly assignment: Uint8Array
-      }>
-    }>
-  >
-  readonly listGroups: () => Effect.Effect<ReadonlyArray<{ readonly groupId: string; readonly protocolType: string }>>
+  readonly commitOffsets: (req: OffsetCommitRequest) => Effect.Effect<OffsetCommitResult>
+  readonly fetchOffsets: (req: OffsetFetchRequest) => Effect.Effect<OffsetFetchResult>
+  readonly describeGroups: (groupIds: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<DescribedGroup>>
+  readonly listGroups: () => Effect.Effect<ReadonlyArray<ListedGroup>>
   readonly deleteTopicOffsets: (topic: string) => Effect.Effect<void>
 }
 

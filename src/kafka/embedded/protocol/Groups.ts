@@ -25,7 +25,13 @@
  * ListGroups Request (v0-2) => (empty)
  * ListGroups Response (v0-2) => throttle_time_ms(v1+) error_code [group_id protocol_type]
  */
-import type { JoinGroupRequest, JoinGroupResult, SyncGroupRequest } from "../GroupCoordinator.ts"
+import type {
+  DescribedGroup,
+  JoinGroupRequest,
+  JoinGroupResult,
+  ListedGroup,
+  SyncGroupRequest
+} from "../GroupCoordinator.ts"
 import type { BrokerNode } from "./Metadata.ts"
 import type { Reader } from "./Reader.ts"
 import type { Writer } from "./Writer.ts"
@@ -133,20 +139,7 @@ export const decodeDescribeGroupsRequest = (r: Reader): Array<string> => r.array
 export const encodeDescribeGroupsResponse = (
   w: Writer,
   version: number,
-  groups: ReadonlyArray<{
-    readonly errorCode: number
-    readonly groupId: string
-    readonly state: string
-    readonly protocolType: string
-    readonly protocol: string
-    readonly members: ReadonlyArray<{
-      readonly memberId: string
-      readonly clientId: string
-      readonly clientHost: string
-      readonly metadata: Uint8Array
-      readonly assignment: Uint8Array
-    }>
-  }>
+  groups: ReadonlyArray<DescribedGroup>
 ): void => {
   if (version >= 1) w.int32(0)
   w.array(groups, (w, g) => {
@@ -157,11 +150,7 @@ export const encodeDescribeGroupsResponse = (
   })
 }
 
-export const encodeListGroupsResponse = (
-  w: Writer,
-  version: number,
-  groups: ReadonlyArray<{ readonly groupId: string; readonly protocolType: string }>
-): void => {
+export const encodeListGroupsResponse = (w: Writer, version: number, groups: ReadonlyArray<ListedGroup>): void => {
   if (version >= 1) w.int32(0)
   w.int16(0)
   w.array(groups, (w, g) => {

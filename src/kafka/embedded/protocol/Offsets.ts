@@ -8,7 +8,12 @@
  * OffsetFetch Response (v0-4) => throttle_time_ms(v3+) [topic [partition offset metadata error_code]]
  *   error_code(v2+)
  */
-import type { OffsetCommitRequest, OffsetFetchRequest } from "../GroupCoordinator.ts"
+import type {
+  OffsetCommitRequest,
+  OffsetCommitResult,
+  OffsetFetchRequest,
+  OffsetFetchResult
+} from "../GroupCoordinator.ts"
 import type { Reader } from "./Reader.ts"
 import type { Writer } from "./Writer.ts"
 
@@ -29,14 +34,7 @@ export const decodeOffsetCommitRequest = (r: Reader, version: number): OffsetCom
   return { groupId, generationId, memberId, topics }
 }
 
-export const encodeOffsetCommitResponse = (
-  w: Writer,
-  version: number,
-  topics: ReadonlyArray<{
-    readonly name: string
-    readonly partitions: ReadonlyArray<{ readonly partition: number; readonly errorCode: number }>
-  }>
-): void => {
+export const encodeOffsetCommitResponse = (w: Writer, version: number, topics: OffsetCommitResult): void => {
   if (version >= 3) w.int32(0)
   w.array(topics, (w, t) => {
     w.string(t.name)
@@ -51,22 +49,7 @@ export const decodeOffsetFetchRequest = (r: Reader): OffsetFetchRequest => ({
   topics: r.nullableArray((r) => ({ name: r.string(), partitions: r.array((r) => r.int32()) }))
 })
 
-export const encodeOffsetFetchResponse = (
-  w: Writer,
-  version: number,
-  res: {
-    readonly errorCode: number
-    readonly topics: ReadonlyArray<{
-      readonly name: string
-      readonly partitions: ReadonlyArray<{
-        readonly partition: number
-        readonly offset: bigint
-        readonly metadata: string | null
-        readonly errorCode: number
-      }>
-    }>
-  }
-): void => {
+export const encodeOffsetFetchResponse = (w: Writer, version: number, res: OffsetFetchResult): void => {
   if (version >= 3) w.int32(0)
   w.array(res.topics, (w, t) => {
     w.string(t.name)
