@@ -5,7 +5,7 @@
  */
 import { Effect, Schema } from "effect"
 import { restoreDedup } from "./Dedup.ts"
-import { LATENCY_BUCKET_BOUNDS_MS, sortedRecord, type WindowAccumulator } from "./Measures.ts"
+import { LATENCY_BUCKET_BOUNDS_MS, measuresOf, type WindowAccumulator } from "./Measures.ts"
 import { restoreSessions, type UserSessions } from "./Sessions.ts"
 import { assertCurrent, restoreState, type StreamState } from "./State.ts"
 import { restoreWindows } from "./Windows.ts"
@@ -29,7 +29,8 @@ const SessionEventJson = Schema.Struct({
   partition: Partition
 })
 
-const SessionAggregateJson = Schema.Struct({
+/** A session folded out of raw events; the closed-session record in commit files extends it. */
+export const SessionAggregateJson = Schema.Struct({
   startMs: TimeMs,
   endMs: TimeMs,
   eventCount: Count,
@@ -114,20 +115,11 @@ export const encodeState = (state: StreamState): StreamCheckpoint => {
       }))
     })),
     windows: Array.from(state.windows.byPartition.values()).flatMap((minutes) =>
-      Array.from(minutes.values(), (acc) => ({
-        minuteStartMs: acc.minuteStartMs,
-        partition: acc.partition,
-        events: acc.events,
-        eventsByType: sortedRecord(acc.eventsByType),
-        users: [...acc.users],
-        sessionsStarted: acc.sessionsStarted,
-        configuratorStarts: acc.configuratorStarts,
-        configuratorCompletions: acc.configuratorCompletions,
-        funnelSteps: sortedRecord(acc.funnelSteps),
-        purchases: acc.purchases,
-        revenueByCurrency: sortedRecord(acc.revenueByCurrency),
-        latencyBuckets: [...acc.latencyBuckets]
-      }))
+      Array.from(minutes.values(), (acc) => {
+        // The user set itself is kept (not its size) so that a restored window keeps counting distinct users.
+        const { distinctUsers: _size, ...measures } = measuresOf(acc)
+        return { minuteStartMs: acc.minuteStartMs, partition: acc.partition, ...measures, users: [...acc.users] }
+      })
     )
   }
 }

@@ -18,6 +18,7 @@ import { ensureDir, type LakeIoError, readTextIfExists, writeFileAtomic } from "
 import {
   decodeState,
   encodeState,
+  SessionAggregateJson,
   StreamCheckpoint,
   WatermarkJson,
   watermarkFromJson,
@@ -28,7 +29,6 @@ import type { StreamState } from "./State.ts"
 
 const Offset = Schema.String.check(Schema.isPattern(/^\d{1,20}$/, { expected: "a decimal Kafka offset" }))
 const Seq = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
-const NullableString = Schema.NullOr(Schema.String)
 
 /** The plan of one partition's part of a micro-batch: everything its re-run needs to be identical. */
 export const PartitionPlanJson = Schema.Struct({
@@ -44,20 +44,10 @@ export const PartitionPlanJson = Schema.Struct({
 })
 
 const SessionRecordJson = Schema.Struct({
+  ...SessionAggregateJson.fields,
   userId: Schema.String,
   sessionKey: Schema.String,
-  partition: Schema.Int,
-  startMs: Schema.Int,
-  endMs: Schema.Int,
-  eventCount: Schema.Int,
-  firstEventType: Schema.String,
-  lastEventType: Schema.String,
-  deviceType: Schema.String,
-  utmSource: NullableString,
-  utmMedium: NullableString,
-  utmCampaign: NullableString,
-  isBounce: Schema.Boolean,
-  isConverted: Schema.Boolean
+  isBounce: Schema.Boolean
 })
 
 export const PartitionCommitJson = Schema.Struct({
