@@ -3,14 +3,11 @@
  * on `HOST:PORT`, documented together in one OpenAPI document (`/openapi.json`, `/docs`). Each role
  * run alone (`launchpad ingest`, `launchpad serve`) serves and documents only its own API.
  */
-import { createServer } from "node:http"
-import { NodeHttpServer } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiScalar, OpenApi } from "effect/http-api"
-import { Settings } from "../domain/Settings.ts"
 import { IngestApi } from "../ingest/api/IngestApi.ts"
-import { IngestApiRoutes } from "../ingest/IngestServer.ts"
+import { IngestApiRoutes, serveWithListener } from "../ingest/IngestServer.ts"
 import { WarehouseApi } from "../models/api/WarehouseApi.ts"
 import { WarehouseRoutes } from "../models/WarehouseServer.ts"
 
@@ -27,14 +24,4 @@ const DocsRoutes = Layer.mergeAll(
 export const LaunchpadRoutes = Layer.mergeAll(IngestApiRoutes, WarehouseRoutes, DocsRoutes)
 
 /** `port` overrides `PORT` (tests pass 0 for an ephemeral port). */
-export const layerServer = (options: { readonly port?: number } = {}) =>
-  Layer.unwrap(
-    Effect.gen(function* () {
-      const settings = yield* Settings
-      return HttpRouter.serve(LaunchpadRoutes, { disableLogger: true }).pipe(
-        Layer.provideMerge(
-          NodeHttpServer.layer(createServer, { port: options.port ?? settings.port, host: settings.host })
-        )
-      )
-    })
-  )
+export const layerServer = (options: { readonly port?: number } = {}) => serveWithListener(LaunchpadRoutes, options)

@@ -1,8 +1,9 @@
 /**
  * The ingest HTTP server as a layer: the `IngestApi` routes (events, health, schemas, metrics),
  * `/openapi.json`, the Scalar docs UI at `/docs`, CORS for browser SDKs and the request-id
- * middleware, served on `HOST:PORT`. It needs Kafka and the producer from outside, so the same
- * layer runs alone (`launchpad ingest`) or beside other roles sharing one producer (`launchpad dev`).
+ * middleware, served on `HOST:PORT`, with the event POSTs answered by `EventsListener` before the
+ * router. It needs Kafka and the producer from outside, so the same layer runs alone
+ * (`launchpad ingest`) or beside other roles sharing one producer (`launchpad dev`).
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
@@ -11,7 +12,9 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { IngestApi } from "./api/IngestApi.ts"
+import { corsOptions } from "./server/Cors.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
+import { EventsListener, serverWith } from "./server/EventsListener.ts"
 import { HealthHandlers } from "./server/HealthHttp.ts"
 import { Ingestor } from "./server/Ingestor.ts"
 import { MetaHandlers } from "./server/MetaHttp.ts"
@@ -23,22 +26,17 @@ import { WriteKeyAuthLayer } from "./server/WriteKeyAuth.ts"
 const corsLayer = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* Settings
-    return HttpRouter.cors({
-      // An empty list makes the middleware answer `*`.
-      allowedOrigins: settings.corsOrigins.includes("*") ? [] : settings.corsOrigins,
-      allowedMethods: ["GET", "POST", "OPTIONS"],
-      allowedHeaders: ["content-type", "content-encoding", "x-write-key", "authorization", "x-request-id"],
-      exposedHeaders: ["x-request-id", "retry-after"],
-      maxAge: 600
-    })
+    return HttpRouter.cors(corsOptions(settings.corsOrigins))
   })
 )
+
+/** What the routes and the listener share: one `Ingestor` (so one in-flight limit) and readiness. */
+export const IngestServices = Layer.mergeAll(Ingestor.layer, Readiness.layer)
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(
     Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
-    Layer.provide(WriteKeyAuthLayer),
-    Layer.provide([Ingestor.layer, Readiness.layer])
+    Layer.provide(WriteKeyAuthLayer)
   )
 
 /**
@@ -55,19 +53,28 @@ export const IngestRoutes = Layer.mergeAll(
   corsLayer
 )
 
+export interface ServerOptions {
+  /** Overrides `PORT` (tests pass 0 for an ephemeral port and read it from `HttpServer.address`). */
+  readonly port?: number
+  /** false: the router answers the event POSTs too (tests compare the two paths). */
+  readonly eventsListener?: boolean
+}
+
 /**
- * The routes served by a Node HTTP server. `port` overrides `PORT` (tests pass 0 for an ephemeral
- * port and read it from `HttpServer.address`). The built-in access logger is off: `RequestContext`
- * logs at Debug, without payloads.
+ * `routes` served by a Node HTTP server on `HOST:PORT`, the event POSTs answered by `EventsListener`.
+ * The built-in access logger is off: `RequestContext` logs at Debug, without payloads.
  */
-export const layerServer = (options: { readonly port?: number } = {}) =>
+export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, options: ServerOptions = {}) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const settings = yield* Settings
-      return HttpRouter.serve(IngestRoutes, { disableLogger: true }).pipe(
-        Layer.provideMerge(
-          NodeHttpServer.layer(createServer, { port: options.port ?? settings.port, host: settings.host })
-        )
+      const listener = yield* EventsListener
+      const server = options.eventsListener === false ? createServer : serverWith(listener)
+      return HttpRouter.serve(routes, { disableLogger: true }).pipe(
+        Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )
     })
-  )
+  ).pipe(Layer.provide(EventsListener.layer), Layer.provideMerge(IngestServices))
+
+/** The ingest role's server. */
+export const layerServer = (options: ServerOptions = {}) => serveWithListener(IngestRoutes, options)

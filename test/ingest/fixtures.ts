@@ -10,7 +10,7 @@ import { HttpApiClient } from "effect/http-api"
 import type { Kafka as KafkaJs } from "kafkajs"
 import { Settings, type SettingsShape } from "../../src/domain/Settings.ts"
 import { IngestApi } from "../../src/ingest/api/IngestApi.ts"
-import { layerServer } from "../../src/ingest/IngestServer.ts"
+import { layerServer, type ServerOptions } from "../../src/ingest/IngestServer.ts"
 import { EventProducer, type EventProducerOptions } from "../../src/kafka/EventProducer.ts"
 import { Kafka } from "../../src/kafka/Kafka.ts"
 import { Topics } from "../../src/kafka/Topics.ts"
@@ -30,7 +30,8 @@ export interface TestIngest {
 
 export const startIngest = async (
   overrides: Partial<SettingsShape> = {},
-  producer: EventProducerOptions = {}
+  producer: EventProducerOptions = {},
+  server: Omit<ServerOptions, "port"> = {}
 ): Promise<TestIngest> => {
   let broker = await startBroker({ partitions: 3 })
   const settings = Settings.layerWith({ host: "127.0.0.1", partitions: 3, ...overrides })
@@ -50,7 +51,7 @@ export const startIngest = async (
     })
   ).pipe(Layer.provideMerge(kafka), Layer.provideMerge(settings))
   const runtime = ManagedRuntime.make(
-    layerServer({ port: 0 }).pipe(Layer.provideMerge(infra), Layer.provide(Logger.layer([])))
+    layerServer({ ...server, port: 0 }).pipe(Layer.provideMerge(infra), Layer.provide(Logger.layer([])))
   )
   const address = await runtime.runPromise(
     Effect.gen(function* () {

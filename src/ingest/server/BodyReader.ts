@@ -3,10 +3,14 @@
  * on the bytes received AND on the decompressed bytes (a gzip bomb stops inflating at the limit), and
  * parses JSON. `text/plain` is parsed as JSON too: it is what `navigator.sendBeacon` sends for a
  * string body, and it avoids a CORS preflight.
+ *
+ * The checks are plain functions over header values and bytes, shared by the two readers: one over
+ * Effect's `HttpServerRequest` (the `HttpApi` handlers) and one over Node's `IncomingMessage` (the
+ * event listener in front of the router, see `EventsListener`).
  */
-import { promisify } from "node:util"
+import type { IncomingMessage } from "node:http"
 import * as zlib from "node:zlib"
-import { ByteSize, Effect } from "effect"
+import { ByteSize, Effect, Result } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
 import {
   type BadRequest,
@@ -16,8 +20,6 @@ import {
   type UnsupportedMediaType,
   unsupportedMediaType
 } from "../domain/IngestErrors.ts"
-
-const gunzip = promisify(zlib.gunzip)
 
 export const ACCEPTED_MEDIA_TYPES = ["application/json", "text/plain"] as const
 const ACCEPTED_CHARSETS = new Set(["utf-8", "utf8", "us-ascii"])
@@ -32,6 +34,13 @@ export interface ParsedBody {
   readonly value: unknown
   /** Bytes on the wire (compressed when gzip). */
   readonly wireBytes: number
+}
+
+/** The request headers the body checks read (lower-case names, as Node and Effect give them). */
+export interface BodyHeaders {
+  readonly "content-type"?: string | undefined
+  readonly "content-encoding"?: string | undefined
+  readonly "content-length"?: string | undefined
 }
 
 /** `application/json; charset=utf-8` → ok; anything but JSON or text/plain, or a non-UTF-8 charset → a 415 message. */
@@ -53,13 +62,88 @@ export const checkContentType = (header: string | undefined): string | undefined
   return undefined
 }
 
-type Encoding = "identity" | "gzip"
+export type Encoding = "identity" | "gzip"
 
 const contentEncoding = (header: string | undefined): Encoding | undefined => {
   const value = (header ?? "").trim().toLowerCase()
   if (value === "" || value === "identity") return "identity"
   if (value === "gzip" || value === "x-gzip") return "gzip"
   return undefined
+}
+
+/** The body too large for `limits`. Built only when needed: an error captures a stack trace. */
+export const bodyTooLarge = (limits: ReadLimits, requestId: string, decompressed = false) =>
+  payloadTooLarge(
+    "payload_too_large",
+    `the ${decompressed ? "decompressed " : ""}body is larger than ${limits.maxBodyBytes} bytes`,
+    limits.maxBodyBytes,
+    requestId
+  )
+
+/** What can be decided before reading the body: media type, encoding, declared length. */
+export const checkBodyHeaders = (
+  headers: BodyHeaders,
+  limits: ReadLimits,
+  requestId: string
+): Result.Result<Encoding, BodyError> => {
+  const typeProblem = checkContentType(headers["content-type"])
+  if (typeProblem !== undefined) {
+    return Result.fail(unsupportedMediaType("unsupported_media_type", typeProblem, requestId))
+  }
+  const encoding = contentEncoding(headers["content-encoding"])
+  if (encoding === undefined) {
+    return Result.fail(
+      unsupportedMediaType(
+        "unsupported_encoding",
+        `content encoding ${JSON.stringify(headers["content-encoding"])} is not accepted; send gzip or none`,
+        requestId
+      )
+    )
+  }
+  const declared = Number(headers["content-length"] ?? Number.NaN)
+  if (declared > limits.maxBodyBytes) return Result.fail(bodyTooLarge(limits, requestId))
+  return Result.succeed(encoding)
+}
+
+/** Inflates a gzip body; zlib stops (and fails) as soon as the output passes the limit. */
+export const gunzipBody = (
+  bytes: Uint8Array,
+  limits: ReadLimits,
+  requestId: string,
+  done: (result: Result.Result<Uint8Array, BodyError>) => void
+): void =>
+  zlib.gunzip(bytes, { maxOutputLength: limits.maxBodyBytes }, (error, inflated) =>
+    done(
+      error === null
+        ? Result.succeed(inflated)
+        : Result.fail(
+            error instanceof RangeError
+              ? bodyTooLarge(limits, requestId, true)
+              : badRequest("invalid_body", "Content-Encoding is gzip but the body is not valid gzip", requestId)
+          )
+    )
+  )
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
+
+/** UTF-8 bytes → a JSON value, or a 400 saying what is wrong. */
+export const parseJsonBytes = (bytes: Uint8Array, requestId: string): Result.Result<unknown, BadRequest> => {
+  let text: string
+  try {
+    text = utf8.decode(bytes)
+  } catch {
+    return Result.fail(badRequest("invalid_json", "the body is not valid UTF-8", requestId))
+  }
+  try {
+    return Result.succeed(JSON.parse(text))
+  } catch (error) {
+    // Only a body that failed to parse can be blank (JSON.parse refuses whitespace), so the blank check
+    // does not copy every valid body.
+    if (text.trim() === "")
+      return Result.fail(badRequest("invalid_json", "the body is empty; expected JSON", requestId))
+    const detail = error instanceof SyntaxError ? `: ${error.message}` : ""
+    return Result.fail(badRequest("invalid_json", `the body is not valid JSON${detail}`, requestId))
+  }
 }
 
 const isBodyTooLarge = (error: unknown): boolean =>
@@ -71,70 +155,81 @@ const isBodyTooLarge = (error: unknown): boolean =>
   "reason" in error.reason &&
   error.reason.reason === "BodyTooLarge"
 
-const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
-
-/** Reads and parses the body of `request`; every failure is a 4xx with a structured body. */
+/** Reads and parses the body of an Effect `request`; every failure is a 4xx with a structured body. */
 export const readJsonBody = Effect.fn("BodyReader.readJsonBody")(function* (
   request: HttpServerRequest.HttpServerRequest,
   limits: ReadLimits,
   requestId: string
 ) {
-  const { maxBodyBytes } = limits
-  const typeProblem = checkContentType(request.headers["content-type"])
-  if (typeProblem !== undefined) {
-    return yield* unsupportedMediaType("unsupported_media_type", typeProblem, requestId)
-  }
-  const encoding = contentEncoding(request.headers["content-encoding"])
-  if (encoding === undefined) {
-    return yield* unsupportedMediaType(
-      "unsupported_encoding",
-      `content encoding ${JSON.stringify(request.headers["content-encoding"])} is not accepted; send gzip or none`,
+  const headers = request.headers
+  const encoding = yield* Effect.fromResult(
+    checkBodyHeaders(
+      {
+        "content-type": headers["content-type"],
+        "content-encoding": headers["content-encoding"],
+        "content-length": headers["content-length"]
+      },
+      limits,
       requestId
     )
-  }
-  // Built only when needed: constructing an error captures a stack trace, which cost more than reading
-  // a small body when it was built for every request.
-  const tooLarge = () =>
-    payloadTooLarge("payload_too_large", `the body is larger than ${maxBodyBytes} bytes`, maxBodyBytes, requestId)
-  const declared = Number(request.headers["content-length"] ?? Number.NaN)
-  if (declared > maxBodyBytes) return yield* tooLarge()
-
+  )
   const received = yield* request.arrayBuffer.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(maxBodyBytes)),
+    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limits.maxBodyBytes)),
     Effect.mapError((error) =>
-      isBodyTooLarge(error) ? tooLarge() : badRequest("invalid_body", "the request body could not be read", requestId)
+      isBodyTooLarge(error)
+        ? bodyTooLarge(limits, requestId)
+        : badRequest("invalid_body", "the request body could not be read", requestId)
     )
   )
-  let bytes = new Uint8Array(received)
+  let bytes: Uint8Array = new Uint8Array(received)
   if (encoding === "gzip") {
-    // maxOutputLength makes zlib stop (and fail) as soon as the output passes the limit.
-    bytes = yield* Effect.tryPromise({
-      try: () => gunzip(bytes, { maxOutputLength: maxBodyBytes }),
-      catch: (error) =>
-        error instanceof RangeError
-          ? payloadTooLarge(
-              "payload_too_large",
-              `the decompressed body is larger than ${maxBodyBytes} bytes`,
-              maxBodyBytes,
-              requestId
-            )
-          : badRequest("invalid_body", "Content-Encoding is gzip but the body is not valid gzip", requestId)
-    })
+    bytes = yield* Effect.callback<Uint8Array, BodyError>((resume) =>
+      gunzipBody(bytes, limits, requestId, (result) => resume(Effect.fromResult(result)))
+    )
   }
-  let text: string
-  try {
-    text = utf8.decode(bytes)
-  } catch {
-    return yield* badRequest("invalid_json", "the body is not valid UTF-8", requestId)
-  }
-  try {
-    const value: unknown = JSON.parse(text)
-    return { value, wireBytes: received.byteLength } satisfies ParsedBody
-  } catch (error) {
-    // Only a body that failed to parse can be blank (JSON.parse refuses whitespace), so the blank check
-    // does not copy every valid body.
-    if (text.trim() === "") return yield* badRequest("invalid_json", "the body is empty; expected JSON", requestId)
-    const detail = error instanceof SyntaxError ? `: ${error.message}` : ""
-    return yield* badRequest("invalid_json", `the body is not valid JSON${detail}`, requestId)
-  }
+  const value = yield* Effect.fromResult(parseJsonBytes(bytes, requestId))
+  return { value, wireBytes: received.byteLength } satisfies ParsedBody
 })
+
+/**
+ * Reads and parses the body of a Node `request`, calling `done` once. Past the limit it stops
+ * collecting (the rest is drained, not kept), so an oversized body costs no memory.
+ */
+export const readNodeJsonBody = (
+  request: IncomingMessage,
+  limits: ReadLimits,
+  requestId: string,
+  done: (result: Result.Result<ParsedBody, BodyError>) => void
+): void => {
+  const checked = checkBodyHeaders(request.headers, limits, requestId)
+  if (Result.isFailure(checked)) {
+    request.resume()
+    done(Result.fail(checked.failure))
+    return
+  }
+  const chunks: Array<Buffer> = []
+  let received = 0
+  let tooLarge = false
+  request.on("data", (chunk: Buffer) => {
+    received += chunk.length
+    if (received > limits.maxBodyBytes) tooLarge = true
+    if (!tooLarge) chunks.push(chunk)
+  })
+  request.on("error", () =>
+    done(Result.fail(badRequest("invalid_body", "the request body could not be read", requestId)))
+  )
+  request.on("end", () => {
+    if (tooLarge) {
+      done(Result.fail(bodyTooLarge(limits, requestId)))
+      return
+    }
+    const wire = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, received)
+    const parse = (bytes: Uint8Array) =>
+      done(Result.map(parseJsonBytes(bytes, requestId), (value) => ({ value, wireBytes: received })))
+    if (checked.success === "identity") parse(wire)
+    else
+      gunzipBody(wire, limits, requestId, (inflated) =>
+        Result.isFailure(inflated) ? done(Result.fail(inflated.failure)) : parse(inflated.success)
+      )
+  })
+}

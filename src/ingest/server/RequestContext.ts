@@ -43,7 +43,7 @@ export const routeLabel = (url: string): string => {
 const requestCounters = new Map<string, Metric.Metric<number, unknown>>()
 const latencyHistograms = new Map<string, Metric.Metric<number, unknown>>()
 
-const counterFor = (route: string, status: number) => {
+export const counterFor = (route: string, status: number) => {
   const key = `${route} ${status}`
   let metric = requestCounters.get(key)
   if (metric === undefined) {
@@ -53,7 +53,7 @@ const counterFor = (route: string, status: number) => {
   return metric
 }
 
-const latencyFor = (route: string) => {
+export const latencyFor = (route: string) => {
   let metric = latencyHistograms.get(route)
   if (metric === undefined) {
     metric = Metric.withAttributes(IngestMetrics.requestLatency, { route })

@@ -4,7 +4,8 @@
  * time does not reveal how much of a guess was right.
  */
 import { createHash, timingSafeEqual } from "node:crypto"
-import { Effect, Layer, Redacted } from "effect"
+import { Effect, Layer, Redacted, Result } from "effect"
+import { Base64 } from "effect/encoding"
 import { Settings } from "../../domain/Settings.ts"
 import { CurrentWriteKey, WriteKeyAuth } from "../api/WriteKeyAuth.ts"
 import { unauthorized } from "../domain/IngestErrors.ts"
@@ -36,13 +37,28 @@ export const makeMatcher = (
   } satisfies WriteKeyMatcher
 }
 
-const failure = Effect.gen(function* () {
-  const requestId = yield* CurrentRequestId
-  return yield* unauthorized(
+export const unauthorizedError = (requestId: string) =>
+  unauthorized(
     "a valid write key is required: send it in X-Write-Key, or as the basic-auth username with an empty password",
     requestId
   )
-})
+
+const failure = Effect.flatMap(CurrentRequestId, (requestId) => Effect.fail(unauthorizedError(requestId)))
+
+/**
+ * The candidate secrets of a request, in the order `WriteKeyAuth` declares its schemes: the
+ * `X-Write-Key` header, then the basic-auth username (RFC 7617: the user-id ends at the first colon).
+ * For the listener path; the `HttpApi` path gets the same values from the security schemes.
+ */
+export const credentialsOf = (writeKey: string | undefined, authorization: string | undefined): Array<string> => {
+  const candidates = [writeKey ?? ""]
+  // RFC 9110 §11.1: the scheme is case-insensitive and the credentials follow one or more spaces.
+  if (authorization === undefined || !/^basic +\S/i.test(authorization)) return candidates
+  const decoded = Result.getOrUndefined(Base64.decodeString(authorization.slice(6).trimStart()))
+  const separator = decoded?.indexOf(":") ?? -1
+  if (decoded !== undefined && separator !== -1) candidates.push(decoded.slice(0, separator))
+  return candidates
+}
 
 export const WriteKeyAuthLayer = Layer.effect(
   WriteKeyAuth,
