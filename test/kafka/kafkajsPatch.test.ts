@@ -1,11 +1,14 @@
 /**
- * patches/kafkajs@2.2.4.patch encodes uncompressed record batches in one buffer
- * (`encodeUncompressed`). It must write exactly the bytes kafkajs's own `Record` + `RecordBatch`
- * write, which are still in the package (compressed batches use them).
+ * patches/kafkajs@2.2.4.patch rewrites three hot spots of kafkajs's producer; each must give exactly
+ * what the original gave. `encodeUncompressed` (one-buffer record batches) is compared with kafkajs's
+ * own `Record` + `RecordBatch`, which are still in the package (compressed batches use them);
+ * murmur2 (int32 instead of Long) with Kafka's test vector and a BigInt reference; CRC-32C
+ * (slicing-by-8) with the embedded broker's implementation.
  */
 import { createRequire } from "node:module"
 import { assert, describe, it } from "@effect/vitest"
 import { Schema } from "effect"
+import { crc32c } from "../../src/kafka/embedded/protocol/Crc32c.ts"
 
 const require = createRequire(import.meta.url)
 const kafkajsSrc = (path: string): unknown => require(`kafkajs/src/${path}`)
@@ -83,5 +86,58 @@ describe("kafkajs patch: encodeUncompressed", () => {
       assert.strictEqual(actual.toString("hex"), expected.buffer.toString("hex"))
     },
     { arbitrary: { runs: 200 } }
+  )
+})
+
+const murmur2 = kafkajsSrc("producer/partitioners/default/murmur2") as (key: string | Buffer) => number
+const kafkajsCrc32c = kafkajsSrc("protocol/recordBatch/crc32C/crc32C") as (buffer: Buffer) => number
+
+/** Java's `Utils.murmur2`, written independently with BigInt so the patched int32 version has a reference. */
+const murmur2Reference = (data: Buffer): number => {
+  const mask = 0xffffffffn
+  const m = 0x5bd1e995n
+  const mul = (a: bigint, b: bigint) => (a * b) & mask
+  let h = (0x9747b28cn ^ BigInt(data.length)) & mask
+  const length4 = Math.floor(data.length / 4)
+  for (let i = 0; i < length4; i++) {
+    let k = BigInt(data.readUInt32LE(i * 4))
+    k = mul(k, m)
+    k ^= k >> 24n
+    k = mul(k, m)
+    h = mul(h, m) ^ k
+  }
+  const tail = data.length & ~3
+  const rest = data.length % 4
+  if (rest >= 3) h ^= BigInt(data[tail + 2] ?? 0) << 16n
+  if (rest >= 2) h ^= BigInt(data[tail + 1] ?? 0) << 8n
+  if (rest >= 1) h = mul(h ^ BigInt(data[tail] ?? 0), m)
+  h ^= h >> 13n
+  h = mul(h, m)
+  h ^= h >> 15n
+  return Number(BigInt.asIntN(32, h))
+}
+
+describe("kafkajs patch: murmur2 and CRC-32C", () => {
+  it("murmur2 gives the Java client's hash (Kafka's own test vector)", () => {
+    assert.strictEqual(murmur2("21"), -973932308)
+  })
+
+  it.prop(
+    "murmur2 agrees with a BigInt reference on any key",
+    { key: Schema.String, raw: Schema.Uint8Array },
+    ({ key, raw }) => {
+      assert.strictEqual(murmur2(key), murmur2Reference(Buffer.from(key, "utf8")))
+      assert.strictEqual(murmur2(Buffer.from(raw)), murmur2Reference(Buffer.from(raw)))
+    },
+    { arbitrary: { runs: 300 } }
+  )
+
+  it.prop(
+    "CRC-32C agrees with the broker's own implementation",
+    { raw: Schema.Uint8Array },
+    ({ raw }) => {
+      assert.strictEqual(kafkajsCrc32c(Buffer.from(raw)) >>> 0, crc32c(raw) >>> 0)
+    },
+    { arbitrary: { runs: 300 } }
   )
 })
