@@ -2,7 +2,8 @@
  * The idempotent, batching producer behind ingest.
  *
  * Concurrent `publish` calls are collected for a short linger (or until a record budget fills) and
- * sent as one kafkajs `sendBatch`, so N concurrent HTTP requests cost one produce round trip. Every
+ * sent as one kafkajs `sendBatch`, so N concurrent HTTP requests cost one produce round trip; two
+ * kafkajs producers take turns, so one batch is sent while the other waits for its acknowledgement. Every
  * `publish` resolves only when the broker has acknowledged its records with acks = all, which is what
  * lets ingest answer 2xx (guarantee 1 of the design).
  *
@@ -26,7 +27,14 @@ import {
   Schedule,
   Schema
 } from "effect"
-import { type Message, type PartitionerArgs, Partitioners, type RecordMetadata, type RetryOptions } from "kafkajs"
+import {
+  type Message,
+  type PartitionerArgs,
+  Partitioners,
+  type Producer,
+  type RecordMetadata,
+  type RetryOptions
+} from "kafkajs"
 import { Settings } from "../domain/Settings.ts"
 import { BrokerUnavailable, Kafka } from "./Kafka.ts"
 import { Topics } from "./Topics.ts"
@@ -80,6 +88,8 @@ export interface EventProducerOptions {
    * at most (sendRetries + 1) × sendTimeoutMs before `BrokerUnavailable`.
    */
   readonly sendTimeoutMs?: number
+  /** kafkajs producers taking turns (each has one request in flight); see `sender`. */
+  readonly senders?: number
 }
 
 export interface EventProducerShape {
@@ -240,41 +250,42 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
   const retryBaseDelayMs = options.retryBaseDelayMs ?? 200
   const ackTimeoutMs = options.ackTimeoutMs ?? 10_000
   const sendTimeoutMs = options.sendTimeoutMs ?? 10_000
+  const senders = options.senders ?? 2
 
-  const producer = client.producer({
-    idempotent: true,
-    // kafkajs requires a single in-flight request per broker for idempotence to keep order.
-    maxInFlightRequests: 1,
-    // Bounded (kafkajs's idempotent default is unbounded); the broker dedups re-sends by sequence.
-    retry: options.kafkaRetry ?? { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
-    // Explicitly the murmur2 partitioner (the kafkajs 2.x default) so keys map as in Java clients.
-    createPartitioner: () => {
-      const partitioner = Partitioners.DefaultPartitioner()
-      return (args: PartitionerArgs) => {
-        const partition = partitioner(args)
-        // Recorded on the message itself (our own object, built by `toMessage`) so offsets can be handed
-        // back per record: a WeakMap entry per record cost about as much as the partitioner. The
-        // partitioner returns a message's `partition` when set, so a re-send keeps its partition.
-        args.message.partition = partition
-        return partition
+  const makeProducer = () =>
+    client.producer({
+      idempotent: true,
+      // kafkajs requires a single in-flight request per broker for idempotence to keep order.
+      maxInFlightRequests: 1,
+      // Bounded (kafkajs's idempotent default is unbounded); the broker dedups re-sends by sequence.
+      retry: options.kafkaRetry ?? { retries: 2, initialRetryTime: 100, maxRetryTime: 1_000 },
+      // Explicitly the murmur2 partitioner (the kafkajs 2.x default) so keys map as in Java clients.
+      createPartitioner: () => {
+        const partitioner = Partitioners.DefaultPartitioner()
+        return (args: PartitionerArgs) => {
+          const partition = partitioner(args)
+          // Recorded on the message itself (our own object, built by `toMessage`) so offsets can be handed
+          // back per record: a WeakMap entry per record cost about as much as the partitioner. The
+          // partitioner returns a message's `partition` when set, so a re-send keeps its partition.
+          args.message.partition = partition
+          return partition
+        }
       }
-    }
-  })
+    })
 
-  yield* Effect.acquireRelease(
-    Effect.tryPromise({
-      try: () => producer.connect(),
-      catch: (cause) => new BrokerUnavailable({ message: "producer could not connect", cause })
-    }),
-    () => Effect.promise(() => producer.disconnect()).pipe(Effect.timeout("5 seconds"), Effect.ignore)
-  )
+  const connected = (producer: Producer) =>
+    Effect.acquireRelease(
+      Effect.tryPromise({
+        try: () => producer.connect(),
+        catch: (cause) => new BrokerUnavailable({ message: "producer could not connect", cause })
+      }),
+      () => Effect.promise(() => producer.disconnect()).pipe(Effect.timeout("5 seconds"), Effect.ignore)
+    ).pipe(Effect.as(producer))
 
   // Bounded by maxPendingRecords (every request holds at least one record), never by memory.
   const queue = yield* Queue.bounded<Pending, Cause.Done>(maxPendingRecords)
   let pending = 0
   let closed = false
-  // The batch being sent, so a shutdown that gives up on it can still answer its callers.
-  let sending: ReadonlyArray<Pending> = []
 
   /**
    * Answer one request and free its share of the buffer, in one synchronous step: a request is
@@ -287,132 +298,153 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
   }
   const reportPending = Effect.suspend(() => Metric.update(inFlightRecords, pending))
 
-  // A timed-out attempt keeps running inside kafkajs; if it lands after all, the retry duplicates
-  // it, which downstream dedup by event_id absorbs (the design's guarantee 3).
-  const sendOnce = (topicMessages: Array<{ topic: string; messages: Array<Message> }>) =>
-    Effect.tryPromise({
-      try: () => producer.sendBatch({ topicMessages, acks: -1, timeout: ackTimeoutMs }),
-      catch: classifySendError
-    }).pipe(
-      Effect.timeoutOption(sendTimeoutMs),
-      Effect.flatMap(
-        Option.match({
-          onNone: () =>
-            Effect.fail(new BrokerUnavailable({ message: `no acknowledgement within ${sendTimeoutMs} ms` })),
-          onSome: Effect.succeed
-        })
-      )
-    )
+  /**
+   * One sender: a kafkajs producer and the loop that feeds it batches from the shared queue. kafkajs
+   * keeps one request in flight per idempotent producer (its sequence numbers allow no more), so
+   * `senders` of them take turns: while one waits for its acknowledgement the next batch is already
+   * on its way. Records of one partition may then land in another order than they were accepted, which
+   * nothing relies on (the stream orders by event time).
+   */
+  const sender = (producer: Producer) => {
+    // The batch being sent, so a shutdown that gives up on it can still answer its callers.
+    let sending: ReadonlyArray<Pending> = []
 
-  const sendBatch = Effect.fn("EventProducer.sendBatch")(function* (batch: ReadonlyArray<Pending>) {
-    const topicMessages = mergeByTopic(batch)
-    const count = batch.reduce((n, p) => n + p.messages.length, 0)
-    yield* Effect.annotateCurrentSpan({ requests: batch.length, records: count })
-    yield* Metric.update(batchesSent, 1)
-    const exit = yield* Effect.exit(
-      sendOnce(topicMessages).pipe(
-        Effect.retry({
-          schedule: Schedule.exponential(retryBaseDelayMs),
-          times: sendRetries,
-          while: (error) => error._tag === "BrokerUnavailable"
-        })
-      )
-    )
-    if (Exit.isFailure(exit)) {
-      const error = Cause.squash(exit.cause)
-      const failure =
-        error instanceof BrokerUnavailable || error instanceof ProduceRejected
-          ? error
-          : new BrokerUnavailable({ message: "produce failed", cause: error })
-      yield* Effect.logWarning(`produce of ${count} records failed: ${failure.message}`)
-      for (const p of batch) answer(p, Exit.fail(failure))
-      return yield* reportPending
-    }
-    const acks = assignOffsets(topicMessages, (m) => m.partition, exit.value)
-    for (const p of batch) {
-      const result: Array<RecordAck> = []
-      for (const m of p.messages) {
-        const ack = acks.get(m)
-        if (ack !== undefined) result.push(ack)
-      }
-      answer(
-        p,
-        result.length === p.messages.length
-          ? Exit.succeed(result)
-          : // Should not happen: kafkajs answered without an offset for one of our partitions.
-            Exit.fail(new BrokerUnavailable({ message: "broker acknowledged without offsets for some records" }))
-      )
-    }
-    yield* reportPending
-  })
-
-  /** Take one request, then keep collecting until the linger ends or the batch is full. */
-  const collect = Effect.gen(function* () {
-    const first = yield* Queue.take(queue)
-    const batch: Array<Pending> = [first]
-    // Visible to shutdown from the first take on, so no accepted request can be stranded.
-    sending = batch
-    let records = first.messages.length
-    const deadline = (yield* Clock.currentTimeMillis) + lingerMs
-    while (records < maxBatchRecords) {
-      // What is already queued (requests that arrived while the previous batch was being sent) is taken
-      // without a timer: a timed take forks a race per request, which under load cost more than the send.
-      const queued = Queue.takeUnsafe(queue)
-      if (queued !== undefined) {
-        // A failure is the queue ending (shutdown): the batch so far is still sent.
-        if (Exit.isFailure(queued)) break
-        batch.push(queued.value)
-        records += queued.value.messages.length
-        continue
-      }
-      const remaining = deadline - (yield* Clock.currentTimeMillis)
-      if (remaining <= 0) break
-      // The queue ending (shutdown) during the linger only ends the batch; it is still sent.
-      const next = yield* Queue.take(queue).pipe(
-        Effect.timeoutOption(remaining),
-        Effect.catchCause((cause) =>
-          Pull.isDoneCause(cause) ? Effect.succeed(Option.none<Pending>()) : Effect.failCause(cause)
+    // A timed-out attempt keeps running inside kafkajs; if it lands after all, the retry duplicates
+    // it, which downstream dedup by event_id absorbs (the design's guarantee 3).
+    const sendOnce = (topicMessages: Array<{ topic: string; messages: Array<Message> }>) =>
+      Effect.tryPromise({
+        try: () => producer.sendBatch({ topicMessages, acks: -1, timeout: ackTimeoutMs }),
+        catch: classifySendError
+      }).pipe(
+        Effect.timeoutOption(sendTimeoutMs),
+        Effect.flatMap(
+          Option.match({
+            onNone: () =>
+              Effect.fail(new BrokerUnavailable({ message: `no acknowledgement within ${sendTimeoutMs} ms` })),
+            onSome: Effect.succeed
+          })
         )
       )
-      if (Option.isNone(next)) break
-      batch.push(next.value)
-      records += next.value.messages.length
-    }
-    return batch
-  })
 
-  /** A defect while sending must not strand callers: answer the batch and keep the loop alive. */
-  const failSending = (cause: Cause.Cause<unknown>) =>
-    Effect.gen(function* () {
-      yield* Effect.logError("producer send loop failed; failing the batch", cause)
-      const failure = new BrokerUnavailable({ message: "producer failed", cause: Cause.squash(cause) })
-      for (const p of sending) answer(p, Exit.fail(failure))
+    const sendBatch = Effect.fn("EventProducer.sendBatch")(function* (batch: ReadonlyArray<Pending>) {
+      const topicMessages = mergeByTopic(batch)
+      const count = batch.reduce((n, p) => n + p.messages.length, 0)
+      yield* Effect.annotateCurrentSpan({ requests: batch.length, records: count })
+      yield* Metric.update(batchesSent, 1)
+      const exit = yield* Effect.exit(
+        sendOnce(topicMessages).pipe(
+          Effect.retry({
+            schedule: Schedule.exponential(retryBaseDelayMs),
+            times: sendRetries,
+            while: (error) => error._tag === "BrokerUnavailable"
+          })
+        )
+      )
+      if (Exit.isFailure(exit)) {
+        const error = Cause.squash(exit.cause)
+        const failure =
+          error instanceof BrokerUnavailable || error instanceof ProduceRejected
+            ? error
+            : new BrokerUnavailable({ message: "produce failed", cause: error })
+        yield* Effect.logWarning(`produce of ${count} records failed: ${failure.message}`)
+        for (const p of batch) answer(p, Exit.fail(failure))
+        return yield* reportPending
+      }
+      const acks = assignOffsets(topicMessages, (m) => m.partition, exit.value)
+      for (const p of batch) {
+        const result: Array<RecordAck> = []
+        for (const m of p.messages) {
+          const ack = acks.get(m)
+          if (ack !== undefined) result.push(ack)
+        }
+        answer(
+          p,
+          result.length === p.messages.length
+            ? Exit.succeed(result)
+            : // Should not happen: kafkajs answered without an offset for one of our partitions.
+              Exit.fail(new BrokerUnavailable({ message: "broker acknowledged without offsets for some records" }))
+        )
+      }
       yield* reportPending
     })
 
-  const step = collect.pipe(
-    Effect.flatMap(sendBatch),
-    Effect.catchCause((cause) =>
-      Cause.hasInterrupts(cause) || Pull.isDoneCause(cause) ? Effect.failCause(cause) : failSending(cause)
+    /** Take one request, then keep collecting until the linger ends or the batch is full. */
+    const collect = Effect.gen(function* () {
+      const first = yield* Queue.take(queue)
+      const batch: Array<Pending> = [first]
+      // Visible to shutdown from the first take on, so no accepted request can be stranded.
+      sending = batch
+      let records = first.messages.length
+      const deadline = (yield* Clock.currentTimeMillis) + lingerMs
+      while (records < maxBatchRecords) {
+        // What is already queued (requests that arrived while the previous batch was being sent) is taken
+        // without a timer: a timed take forks a race per request, which under load cost more than the send.
+        const queued = Queue.takeUnsafe(queue)
+        if (queued !== undefined) {
+          // A failure is the queue ending (shutdown): the batch so far is still sent.
+          if (Exit.isFailure(queued)) break
+          batch.push(queued.value)
+          records += queued.value.messages.length
+          continue
+        }
+        const remaining = deadline - (yield* Clock.currentTimeMillis)
+        if (remaining <= 0) break
+        // The queue ending (shutdown) during the linger only ends the batch; it is still sent.
+        const next = yield* Queue.take(queue).pipe(
+          Effect.timeoutOption(remaining),
+          Effect.catchCause((cause) =>
+            Pull.isDoneCause(cause) ? Effect.succeed(Option.none<Pending>()) : Effect.failCause(cause)
+          )
+        )
+        if (Option.isNone(next)) break
+        batch.push(next.value)
+        records += next.value.messages.length
+      }
+      return batch
+    })
+
+    /** A defect while sending must not strand callers: answer the batch and keep the loop alive. */
+    const failSending = (cause: Cause.Cause<unknown>) =>
+      Effect.gen(function* () {
+        yield* Effect.logError("producer send loop failed; failing the batch", cause)
+        const failure = new BrokerUnavailable({ message: "producer failed", cause: Cause.squash(cause) })
+        for (const p of sending) answer(p, Exit.fail(failure))
+        yield* reportPending
+      })
+
+    const step = collect.pipe(
+      Effect.flatMap(sendBatch),
+      Effect.catchCause((cause) =>
+        Cause.hasInterrupts(cause) || Pull.isDoneCause(cause) ? Effect.failCause(cause) : failSending(cause)
+      )
     )
-  )
-  // Done from the ended queue stops the loop once every accepted request has been sent.
-  const loop = step.pipe(
-    Effect.forever,
-    Effect.catchCause((cause) => (Pull.isDoneCause(cause) ? Effect.void : Effect.failCause(cause)))
-  )
-  const loopFiber = yield* Effect.forkScoped(loop)
+    // Done from the ended queue stops the loop once every accepted request has been sent.
+    const loop = step.pipe(
+      Effect.forever,
+      Effect.catchCause((cause) => (Pull.isDoneCause(cause) ? Effect.void : Effect.failCause(cause)))
+    )
+    return { loop, sending: () => sending }
+  }
+
+  const loops: Array<{ readonly fiber: Fiber.Fiber<void, unknown>; readonly sending: () => ReadonlyArray<Pending> }> =
+    []
+  for (let i = 0; i < senders; i++) {
+    const { loop, sending } = sender(yield* connected(makeProducer()))
+    loops.push({ fiber: yield* Effect.forkScoped(loop), sending })
+  }
 
   // Runs before the loop fiber is interrupted: flush what was accepted, then stop.
   yield* Effect.addFinalizer(() =>
     Effect.gen(function* () {
       closed = true
       yield* Queue.end(queue)
-      const flushed = yield* Fiber.await(loopFiber).pipe(Effect.timeoutOption("10 seconds"))
+      const fibers = loops.map((l) => l.fiber)
+      const flushed = yield* Fiber.awaitAll(fibers).pipe(Effect.timeoutOption("10 seconds"))
       if (Option.isNone(flushed)) yield* Effect.logWarning("producer did not flush within 10 s; failing the rest")
-      yield* Fiber.interrupt(loopFiber)
+      yield* Fiber.interruptAll(fibers)
       const closedError = new BrokerUnavailable({ message: "producer closed" })
-      for (const p of [...sending, ...(yield* Queue.clear(queue))]) answer(p, Exit.fail(closedError))
+      const stranded = [...loops.flatMap((l) => l.sending()), ...(yield* Queue.clear(queue))]
+      for (const p of stranded) answer(p, Exit.fail(closedError))
       yield* reportPending
     })
   )
