@@ -16,6 +16,7 @@ import { layerServer as layerWarehouseServer, WarehouseServices } from "../model
 import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
 import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
+import { layerOpsServer } from "./OpsServer.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
 const announce = (mode: string, parts: ReadonlyArray<string>) =>
@@ -92,11 +93,13 @@ const ingest = Layer.mergeAll(layerServer(), announce("ingest", ["kafka", "topic
 /**
  * The stream role alone: the processor in the "launchpad-stream" group, reading events_raw from
  * KAFKA_BROKERS (or an embedded broker it starts), writing the lake and checkpoints under
- * LAUNCHPAD_DATA_DIR and window updates to kpi_minute. Run N of them to share the partitions.
+ * LAUNCHPAD_DATA_DIR and window updates to kpi_minute, with /metrics and /health/live on HOST:PORT.
+ * Run N of them to share the partitions (each on its own PORT).
  */
 const stream = Layer.mergeAll(
   StreamProcessor.layer,
-  announce("stream", ["kafka", "topics", "consumer", "producer", "lake writers", "stream processor"])
+  layerOpsServer,
+  announce("stream", ["kafka", "topics", "consumer", "producer", "lake writers", "stream processor", "/metrics"])
 ).pipe(
   Layer.provide(
     Layer.mergeAll(EventConsumer.layerNoDeps, EventProducer.layerNoDeps, EventFileWriter.layer, SessionFileWriter.layer)

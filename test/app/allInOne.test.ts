@@ -1,7 +1,7 @@
 /**
- * The composition root as users run it: `launchpad start` in a child process on free ports and a
- * temporary data dir. Events posted to ingest must come out of the warehouse's KPI API, and the
- * process must stop cleanly on SIGTERM.
+ * The composition root as users run it: `launchpad start` (and `launchpad stream` alone) in a child
+ * process on free ports and a temporary data dir. Events posted to ingest must come out of the
+ * warehouse's KPI API, the stream role must show its metrics, and processes must stop cleanly on SIGTERM.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -9,7 +9,10 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
+import { TopicNames } from "../../src/kafka/Topics.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
+import { client } from "../kafka/fixtures/kafkajs.ts"
+import { syntheticEvent } from "../lake/fixtures/events.ts"
 
 const freePort = () =>
   new Promise<number>((resolve, reject) => {
@@ -112,4 +115,46 @@ describe("launchpad start (all roles in one process)", () => {
     child = undefined
     assert.include([0, 130, 143], code)
   }, 30_000)
+})
+
+describe("launchpad stream (the stream role alone)", () => {
+  it("processes events_raw and shows its metrics on PORT", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "launchpad-stream-role-"))
+    const [port, brokerPort] = [await freePort(), await freePort()]
+    const child = spawn(process.execPath, ["src/main.ts", "stream"], {
+      env: {
+        ...process.env,
+        PORT: String(port),
+        BROKER_PORT: String(brokerPort),
+        LAUNCHPAD_DATA_DIR: dataDir,
+        LAUNCHPAD_TRIGGER_MS: "200"
+      },
+      stdio: "ignore"
+    })
+    const producer = client([`127.0.0.1:${brokerPort}`]).producer()
+    try {
+      await waitFor("the ops server", async () =>
+        (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined
+      )
+      await producer.connect()
+      const events = Array.from({ length: 10 }, (_, i) => syntheticEvent(i, Date.now() - 60_000, 30_000))
+      await producer.send({
+        topic: TopicNames.eventsRaw,
+        messages: events.map((event) => ({ key: event.user_id, value: JSON.stringify(event) }))
+      })
+      const counted = await waitFor("launchpad_stream_events_total in /metrics", async () => {
+        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+        const match = /^launchpad_stream_events_total (\d+)/m.exec(text)
+        return match?.[1] === "10" ? text : undefined
+      })
+      assert.match(counted, /^launchpad_stream_consumer_lag\{/m)
+      assert.match(counted, /^launchpad_stream_checkpoint_duration_seconds_count/m)
+    } finally {
+      await producer.disconnect()
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      child.kill("SIGTERM")
+      assert.include([0, 130, 143], await exited)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
 })

@@ -1,0 +1,29 @@
+/**
+ * The operations endpoints of a role that has no API of its own (`launchpad stream`): Prometheus
+ * `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics, and the Kafka
+ * client's) and `/health/live`, on `HOST:PORT`. The roles with an API serve these from it.
+ */
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Effect, Layer } from "effect"
+import { HttpRouter, HttpServerResponse } from "effect/http"
+import { PrometheusMetrics } from "effect/observability"
+import { Settings } from "../domain/Settings.ts"
+
+const OpsRoutes = Layer.mergeAll(
+  HttpRouter.add(
+    "GET",
+    "/metrics",
+    Effect.map(PrometheusMetrics.format(), (text) => HttpServerResponse.text(text))
+  ),
+  HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "up" }))
+)
+
+export const layerOpsServer = Layer.unwrap(
+  Effect.gen(function* () {
+    const settings = yield* Settings
+    return HttpRouter.serve(OpsRoutes, { disableLogger: true }).pipe(
+      Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host }))
+    )
+  })
+)
