@@ -8,7 +8,8 @@
  *                temporary name, fsync, rename (EventFileWriter, SessionFileWriter)
  *   3. publish   dead letters to events_deadletter, window updates and progress to kpi_minute,
  *                concurrently with 2 (the plan is durable, so a re-run sends identical records)
- *   4. commit    every participating partition's commit record (offsets, W, state), atomically
+ *   4. commit    every participating partition's changelog line (what the batch changed in its state) and
+ *                commit record (offsets, W, where the state is), atomically
  *   5. group     commit offsets to the consumer group: for lag monitoring only
  *
  * Records are decoded as they are fetched (Input.decodeBatch: decoding needs no state), upstream of a
@@ -354,15 +355,18 @@ const make = (options: StreamProcessorOptions) =>
           if (!(yield* stillOwned(run))) return
           if (out.range !== null) run.nextOffset = out.range.last + 1n
           run.seq = plan.seq
-          yield* checkpointer.writeCommit({
-            topic: TOPIC,
-            partition: run.partition,
-            seq: run.seq,
-            nextOffset: run.nextOffset,
-            maxEventTimeMs: run.maxEventTimeMs,
-            state: run.state,
-            unwrittenSessions: run.unwritten
-          })
+          yield* checkpointer.writeCommit(
+            {
+              topic: TOPIC,
+              partition: run.partition,
+              seq: run.seq,
+              nextOffset: run.nextOffset,
+              maxEventTimeMs: run.maxEventTimeMs,
+              state: run.state,
+              unwrittenSessions: run.unwritten
+            },
+            { events: out.lakeRows, windows: out.windowUpdates.values() }
+          )
         }),
         { concurrency: 4, discard: true }
       )

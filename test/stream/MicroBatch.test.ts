@@ -171,15 +171,18 @@ describe("checkpoint files", () => {
       const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
       const events = [makeEvent({ eventId: "a", userId: "u", eventTimeMs: BASE_MS, partition: 2 })]
       const state = processBatch(emptyState(), events, { ...rules, processingTimeMs: BASE_MS }).state
-      yield* checkpointer.writeCommit({
-        topic: "events_raw",
-        partition: 2,
-        seq: 3,
-        nextOffset: 41n,
-        maxEventTimeMs: BASE_MS,
-        state,
-        unwrittenSessions: []
-      })
+      yield* checkpointer.writeCommit(
+        {
+          topic: "events_raw",
+          partition: 2,
+          seq: 3,
+          nextOffset: 41n,
+          maxEventTimeMs: BASE_MS,
+          state,
+          unwrittenSessions: []
+        },
+        { events: [], windows: [] }
+      )
       const plan = {
         topic: "events_raw",
         partition: 2,
@@ -195,17 +198,70 @@ describe("checkpoint files", () => {
       assert.strictEqual(read.commit?.nextOffset, 41n)
       assert.deepStrictEqual(read.commit === undefined ? undefined : encodeState(read.commit.state), encodeState(state))
 
-      yield* checkpointer.writeCommit({
-        topic: "events_raw",
-        partition: 2,
-        seq: 4,
-        nextOffset: 91n,
-        maxEventTimeMs: BASE_MS,
-        state,
-        unwrittenSessions: []
-      })
+      yield* checkpointer.writeCommit(
+        {
+          topic: "events_raw",
+          partition: 2,
+          seq: 4,
+          nextOffset: 91n,
+          maxEventTimeMs: BASE_MS,
+          state,
+          unwrittenSessions: []
+        },
+        { events: [], windows: [] }
+      )
       assert.isUndefined((yield* checkpointer.read("events_raw", 2)).pendingPlan)
       assert.deepStrictEqual(yield* checkpointer.read("events_raw", 7), { commit: undefined, pendingPlan: undefined })
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("commits after the first append changelog lines; a read replays them and ignores an uncommitted tail", () =>
+    Effect.gen(function* () {
+      const checkpointer = yield* Checkpointer
+      const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
+      const run = newRun(3)
+      const dir = partitionDir(dataDir, "events_raw", 3)
+      const commit = () => ({
+        topic: "events_raw",
+        partition: 3,
+        seq: run.seq,
+        nextOffset: run.nextOffset,
+        maxEventTimeMs: run.maxEventTimeMs,
+        state: run.state,
+        unwrittenSessions: []
+      })
+      const changelogs = () => fs.readdirSync(dir).filter((name) => name.startsWith("changelog-"))
+      for (let i = 0; i < 6; i++) {
+        const out = newOutput<StreamEvent>(run)
+        const events = [0, 1, 2].map((k) =>
+          makeEvent({ eventId: `e${i}-${k}`, userId: `u${k}`, eventTimeMs: BASE_MS + i * 300_000 + k, partition: 3 })
+        )
+        stepEvents(out, events, run.state.watermarkMs, { rules, processingTimeMs: BASE_MS + i })
+        run.seq++
+        run.nextOffset += 3n
+        yield* checkpointer.writeCommit(commit(), { events: out.lakeRows, windows: out.windowUpdates.values() })
+        if (i === 2) {
+          // A batch that crashed after its line: the tail no commit record counts.
+          const [log = ""] = changelogs()
+          fs.appendFileSync(path.join(dir, log), '{"seq":99,"watermarkMs":1,"events":[["x"')
+        }
+        if (i === 3) {
+          const read = yield* checkpointer.read("events_raw", 3)
+          assert.deepStrictEqual(
+            read.commit === undefined ? undefined : encodeState(read.commit.state),
+            encodeState(run.state)
+          )
+        }
+      }
+      // The read before batch 4 made its commit a new snapshot, and the old files went.
+      assert.strictEqual(fs.readdirSync(dir).filter((name) => name.startsWith("snapshot-")).length, 1)
+      assert.strictEqual(changelogs().length, 1)
+      const read = yield* checkpointer.read("events_raw", 3)
+      assert.strictEqual(read.commit?.seq, 6)
+      assert.deepStrictEqual(
+        read.commit === undefined ? undefined : encodeState(read.commit.state),
+        encodeState(run.state)
+      )
     }).pipe(Effect.provide(layer))
   )
 
@@ -226,7 +282,7 @@ describe("checkpoint files", () => {
       const checkpointer = yield* Checkpointer
       const dir = partitionDir(dataDir, "events_raw", 5)
       fs.mkdirSync(dir, { recursive: true })
-      fs.writeFileSync(path.join(dir, "commit.json"), '{"version":1,"topic":"events_raw"')
+      fs.writeFileSync(path.join(dir, "commit.json"), '{"version":2,"topic":"events_raw"')
       const error = yield* Effect.flip(checkpointer.read("events_raw", 5))
       assert.strictEqual(error._tag, "CheckpointError")
     }).pipe(Effect.provide(layer))
