@@ -17,7 +17,9 @@
  * superseded owner may have left behind is never continued. Files no commit record names are removed
  * once a new snapshot is committed. A plan whose `seq` is greater than the commit's is unfinished:
  * whoever owns the partition next re-runs it with the same offset range, watermarks and processing
- * time, so it rewrites the same lake files with the same content. All files are untrusted input on
+ * time, so it rewrites the same lake files with the same content. The plan file lists every plan
+ * after the last commit the writer knew of (the processor plans a batch while the previous one's
+ * files are still being written), so several may be unfinished; they are re-run in order. All files are untrusted input on
  * read and go through their Schemas.
  */
 import * as path from "node:path"
@@ -58,7 +60,6 @@ const StateFileName = (kind: "snapshot" | "changelog", ext: string) =>
 
 /** The plan of one partition's part of a micro-batch: everything its re-run needs to be identical. */
 export const PartitionPlanJson = Schema.Struct({
-  version: Schema.Literal(1),
   topic: Schema.String,
   partition: Schema.Int,
   seq: Seq,
@@ -68,6 +69,9 @@ export const PartitionPlanJson = Schema.Struct({
   watermarkEndMs: WatermarkJson,
   processingTimeMs: Schema.Int
 })
+
+/** The partition's plans not known to be committed when it was written, in `seq` order. */
+const PlanFileJson = Schema.Struct({ version: Schema.Literal(2), plans: Schema.Array(PartitionPlanJson) })
 
 const SessionRecordJson = Schema.Struct({
   ...SessionAggregateJson.fields,
@@ -125,10 +129,23 @@ export class CheckpointError extends Schema.TaggedError<CheckpointError>()("Chec
   cause: Schema.Defect()
 }) {}
 
-/** What a new owner of a partition finds: its last commit (if any) and an unfinished plan (if any). */
+/** What a new owner of a partition finds: its last commit (if any) and its unfinished plans, in order. */
 export interface PartitionCheckpoint {
   readonly commit: PartitionCommit | undefined
-  readonly pendingPlan: PartitionPlan | undefined
+  readonly pendingPlans: ReadonlyArray<PartitionPlan>
+}
+
+/** A commit record with the state already serialised (`prepareCommit`): the state may move on meanwhile. */
+export interface PreparedCommit {
+  readonly topic: string
+  readonly partition: number
+  readonly seq: number
+  readonly nextOffset: bigint
+  readonly maxEventTimeMs: number | null
+  readonly unwrittenSessions: ReadonlyArray<SessionRecord>
+  readonly state:
+    | { readonly kind: "line"; readonly text: string }
+    | { readonly kind: "snapshot"; readonly lines: ReadonlyArray<string> }
 }
 
 export const checkpointRoot = (dataDir: string): string => path.join(dataDir, "checkpoints")
@@ -142,11 +159,10 @@ const tempOf = (file: string): string => {
   return `${file}.${process.pid}-${tempCounter}.tmp`
 }
 
-const decodePlan = Schema.decodeUnknownEffect(Schema.fromJsonString(PartitionPlanJson))
+const decodePlan = Schema.decodeUnknownEffect(Schema.fromJsonString(PlanFileJson))
 const decodeCommit = Schema.decodeUnknownEffect(Schema.fromJsonString(PartitionCommitJson))
 
 export const planToJson = (plan: PartitionPlan): typeof PartitionPlanJson.Encoded => ({
-  version: 1,
   topic: plan.topic,
   partition: plan.partition,
   seq: plan.seq,
@@ -176,13 +192,19 @@ interface StateFiles {
 }
 
 export interface CheckpointerShape {
-  readonly writePlan: (plan: PartitionPlan) => Effect.Effect<void, LakeIoError>
   /**
-   * Makes `commit.state` durable (it stays usable) and replaces the partition's commit record. `delta`
-   * is what the batch changed since the partition's previous commit: it goes to the changelog, unless a
-   * snapshot is due (see the module comment).
+   * Replaces the partition's plan file with `plans`: the plan of its next batch, after those of its
+   * batches still being written (a batch's plan is durable before its files and KPI updates).
    */
-  readonly writeCommit: (commit: PartitionCommit, delta: StateDelta) => Effect.Effect<void, LakeIoError>
+  readonly writePlans: (plans: ReadonlyArray<PartitionPlan>) => Effect.Effect<void, LakeIoError>
+  /**
+   * Serialises the state a batch left, now: `delta` (what the batch changed since the partition's
+   * previous commit) as a changelog line, or the whole state when a snapshot is due (see the module
+   * comment). The state stays usable and may move on before `writeCommit`.
+   */
+  readonly prepareCommit: (commit: PartitionCommit, delta: StateDelta) => PreparedCommit
+  /** Makes a prepared commit durable: its line or snapshot, then the commit record. In `seq` order. */
+  readonly writeCommit: (commit: PreparedCommit) => Effect.Effect<void, LakeIoError>
   /** The partition's checkpoint; its next commit writes a snapshot. */
   readonly read: (topic: string, partition: number) => Effect.Effect<PartitionCheckpoint, CheckpointError | LakeIoError>
   /**
@@ -207,15 +229,20 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
       }
       /** By `topic:partition`: the files this process committed last; absent until it wrote a snapshot. */
       const files = new Map<string, StateFiles>()
+      /** By `topic:partition`: the changelog and snapshot sizes as of the last prepared commit. */
+      const prepared = new Map<string, { bytes: number; readonly snapshotBytes: number }>()
 
       const writeJson = (file: string, value: unknown) =>
         Effect.andThen(ensureDir(path.dirname(file)), writeFileAtomic(file, tempOf(file), JSON.stringify(value)))
 
-      const writePlan = Effect.fn("Checkpointer.writePlan")(function* (plan: PartitionPlan) {
-        yield* writeJson(path.join(partitionDir(dataDir, plan.topic, plan.partition), "plan.json"), planToJson(plan))
+      const writePlans = Effect.fn("Checkpointer.writePlans")(function* (plans: ReadonlyArray<PartitionPlan>) {
+        const [first] = plans
+        if (first === undefined) return
+        const json: typeof PlanFileJson.Encoded = { version: 2, plans: plans.map(planToJson) }
+        yield* writeJson(path.join(partitionDir(dataDir, first.topic, first.partition), "plan.json"), json)
       })
 
-      const writeRecord = (dir: string, commit: PartitionCommit, state: StateFiles) =>
+      const writeRecord = (dir: string, commit: PreparedCommit, state: StateFiles) =>
         writeJson(path.join(dir, "commit.json"), {
           version: 2,
           topic: commit.topic,
@@ -240,17 +267,36 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
           }
         })
 
-      const writeCommit = Effect.fn("Checkpointer.writeCommit")(function* (commit: PartitionCommit, delta: StateDelta) {
+      const prepareCommit = (commit: PartitionCommit, delta: StateDelta): PreparedCommit => {
+        const key = `${commit.topic}:${commit.partition}`
+        const sizes = prepared.get(key)
+        const record = {
+          topic: commit.topic,
+          partition: commit.partition,
+          seq: commit.seq,
+          nextOffset: commit.nextOffset,
+          maxEventTimeMs: commit.maxEventTimeMs,
+          unwrittenSessions: [...commit.unwrittenSessions]
+        }
+        if (sizes !== undefined && sizes.bytes < Math.max(sizes.snapshotBytes, settings.checkpointSnapshotBytes)) {
+          const text = `${changelogLine(commit.seq, commit.state, delta)}\n`
+          sizes.bytes += Buffer.byteLength(text)
+          return { ...record, state: { kind: "line", text } }
+        }
+        const lines = [...snapshotLines(commit.state)]
+        prepared.set(key, { bytes: 0, snapshotBytes: lines.reduce((n, line) => n + line.length + 1, 0) })
+        return { ...record, state: { kind: "snapshot", lines } }
+      }
+
+      const writeCommit = Effect.fn("Checkpointer.writeCommit")(function* (commit: PreparedCommit) {
         const dir = partitionDir(dataDir, commit.topic, commit.partition)
         const key = `${commit.topic}:${commit.partition}`
-        const current = files.get(key)
-        if (
-          current !== undefined &&
-          current.changelog.bytes < Math.max(current.snapshotBytes, settings.checkpointSnapshotBytes)
-        ) {
-          const line = `${changelogLine(commit.seq, commit.state, delta)}\n`
+        if (commit.state.kind === "line") {
+          const current = files.get(key)
+          // A line follows the snapshot prepared before it, whose write succeeded (or the run restarted).
+          if (current === undefined) return yield* Effect.die(new Error(`no snapshot for the changelog of ${key}`))
           const { file, bytes, lines } = current.changelog
-          const written = yield* writeAtDurable(path.join(dir, file), bytes, line)
+          const written = yield* writeAtDurable(path.join(dir, file), bytes, commit.state.text)
           const next: StateFiles = { ...current, changelog: { file, bytes: bytes + written, lines: lines + 1 } }
           yield* writeRecord(dir, commit, next)
           files.set(key, next)
@@ -260,7 +306,7 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
         const snapshotFile = `snapshot-${id}.ndjson`
         yield* ensureDir(dir)
         const target = path.join(dir, snapshotFile)
-        const snapshotBytes = yield* writeLinesAtomic(target, tempOf(target), snapshotLines(commit.state))
+        const snapshotBytes = yield* writeLinesAtomic(target, tempOf(target), commit.state.lines)
         const next: StateFiles = {
           snapshot: { file: snapshotFile, seq: commit.seq },
           snapshotBytes,
@@ -313,30 +359,36 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
 
       const read = Effect.fn("Checkpointer.read")(function* (topic: string, partition: number) {
         files.delete(`${topic}:${partition}`)
+        prepared.delete(`${topic}:${partition}`)
         const dir = partitionDir(dataDir, topic, partition)
         const planFile = path.join(dir, "plan.json")
         const commitText = yield* readTextIfExists(path.join(dir, "commit.json"))
         const planText = yield* readTextIfExists(planFile)
         const commit = commitText === undefined ? undefined : yield* readCommit(topic, partition, dir, commitText)
-        let pendingPlan: PartitionPlan | undefined
+        const pendingPlans: Array<PartitionPlan> = []
         if (planText !== undefined) {
           const json = yield* decodePlan(planText).pipe(Effect.mapError(invalid(planFile)))
-          if (json.topic !== topic || json.partition !== partition) {
-            return yield* invalid(planFile)(new Error(`holds ${json.topic}:${json.partition}`))
-          }
-          if (json.seq > (commit?.seq ?? 0)) {
-            pendingPlan = {
+          let seq = commit?.seq ?? 0
+          for (const plan of json.plans) {
+            if (plan.topic !== topic || plan.partition !== partition) {
+              return yield* invalid(planFile)(new Error(`holds ${plan.topic}:${plan.partition}`))
+            }
+            if (plan.seq <= seq && pendingPlans.length === 0) continue
+            // Unfinished plans continue the commit one by one: anything else is not a file this code wrote.
+            if (plan.seq !== seq + 1) return yield* invalid(planFile)(new Error(`plan ${plan.seq} after ${seq}`))
+            seq = plan.seq
+            pendingPlans.push({
               topic,
               partition,
-              seq: json.seq,
-              range: json.range === null ? null : { first: BigInt(json.range.first), last: BigInt(json.range.last) },
-              watermarkStartMs: watermarkFromJson(json.watermarkStartMs),
-              watermarkEndMs: watermarkFromJson(json.watermarkEndMs),
-              processingTimeMs: json.processingTimeMs
-            }
+              seq: plan.seq,
+              range: plan.range === null ? null : { first: BigInt(plan.range.first), last: BigInt(plan.range.last) },
+              watermarkStartMs: watermarkFromJson(plan.watermarkStartMs),
+              watermarkEndMs: watermarkFromJson(plan.watermarkEndMs),
+              processingTimeMs: plan.processingTimeMs
+            })
           }
         }
-        return { commit, pendingPlan } satisfies PartitionCheckpoint
+        return { commit, pendingPlans } satisfies PartitionCheckpoint
       })
 
       const ownerFile = (topic: string, partition: number) =>
@@ -351,7 +403,7 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
       const isOwner = (topic: string, partition: number, instance: string) =>
         Effect.map(readTextIfExists(ownerFile(topic, partition)), (owner) => owner === instance)
 
-      return Checkpointer.of({ writePlan, writeCommit, read, claim, isOwner })
+      return Checkpointer.of({ writePlans, prepareCommit, writeCommit, read, claim, isOwner })
     })
   )
 }

@@ -4,17 +4,20 @@
  * partition (MicroBatch.ts) and makes each batch durable with the checkpoint protocol:
  *
  *   1. plan      write every participating partition's plan (Checkpointer.ts)
- *   2. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
+ *   2. publish   dead letters to events_deadletter, window updates and progress to kpi_minute (the
+ *                plan is durable, so a re-run sends identical records)
+ *   3. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
  *                temporary name, fsync, rename (EventFileWriter, SessionFileWriter)
- *   3. publish   dead letters to events_deadletter, window updates and progress to kpi_minute,
- *                concurrently with 2 (the plan is durable, so a re-run sends identical records)
- *   4. commit    every participating partition's changelog line (what the batch changed in its state) and
- *                commit record (offsets, W, where the state is), atomically
+ *   4. commit    every participating partition's changelog line (what the batch changed in its state,
+ *                serialised in step 1's time) and commit record (offsets, W, where the state is), atomically
  *   5. group     commit offsets to the consumer group: for lag monitoring only
  *
- * Records are decoded as they are fetched (Input.decodeBatch: decoding needs no state), upstream of a
- * one-batch buffer, so the next micro-batch is decoded while this one waits for DuckDB and fsync; the
- * steps above stay strictly in order per micro-batch.
+ * Steps 3-5 of a micro-batch run in the background while the next micro-batch is computed, planned and
+ * published (its KPI updates need not wait for the previous batch's Parquet files); they stay in
+ * order across batches: a batch's lake files and commit start once the previous batch's commit is
+ * done. A partition's plan file therefore lists its plans from the last commit on, and a restart
+ * re-runs them all in order. Records are decoded as they are fetched (Input.decodeBatch: decoding
+ * needs no state), upstream of a one-batch buffer.
  *
  * Kpi updates go out before the commit record: a crash between the two re-runs the plan, which sends
  * the same records again (the warehouse upserts by (minute, partition), so that is harmless); the
@@ -29,18 +32,32 @@
  * to another member while a batch runs). Any failure restarts the consumer from the checkpoint with
  * capped exponential backoff (the core's state is spent by a failed batch).
  */
-import { Clock, Context, Duration, Effect, Layer, Metric, Option, Schedule, Semaphore, Sink, Stream } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Schedule,
+  type Scope,
+  Semaphore,
+  Sink,
+  Stream
+} from "effect"
 import { Settings } from "../domain/Settings.ts"
 import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
 import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
-import { EventFileWriter } from "../lake/EventFileWriter.ts"
+import { EventFileWriter, type LakeWriterError } from "../lake/EventFileWriter.ts"
 import type { EventLakeRow, SessionRow } from "../lake/LakeTable.ts"
 import type { WrittenFile } from "../lake/ParquetFileWriter.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import type { StreamRules } from "./Batch.ts"
-import { Checkpointer, type PartitionPlan } from "./Checkpointer.ts"
+import { Checkpointer, type PartitionPlan, type PreparedCommit } from "./Checkpointer.ts"
 import { type DecodedBatch, decodeBatch, type InputRecord } from "./Input.ts"
 import { encodeKpiUpdate, type KpiUpdate, kpiKey, windowRecord } from "./KpiUpdate.ts"
 import {
@@ -48,6 +65,7 @@ import {
   newOutput,
   type PartitionOutput,
   type PartitionRun,
+  type PendingReplay,
   participates,
   type StepOptions,
   stepAdvance,
@@ -184,6 +202,7 @@ const make = (options: StreamProcessorOptions) =>
     const onAssigned = (partitions: ReadonlyArray<TopicPartition>) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
+          yield* drain
           const seeks = new Map<string, bigint>()
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
@@ -198,7 +217,7 @@ const make = (options: StreamProcessorOptions) =>
               seq: commit?.seq ?? 0,
               maxEventTimeMs: commit?.maxEventTimeMs ?? null,
               unwritten: [...(commit?.unwrittenSessions ?? [])],
-              replay: checkpoint.pendingPlan === undefined ? undefined : { plan: checkpoint.pendingPlan, messages: [] }
+              replays: checkpoint.pendingPlans.map((plan) => ({ plan, messages: [] }))
             }
             counters.runs.set(tp.partition, run)
             counters.committed.set(tp.partition, run.nextOffset)
@@ -210,7 +229,7 @@ const make = (options: StreamProcessorOptions) =>
               Effect.annotateLogs({
                 partition: tp.partition,
                 nextOffset: run.nextOffset.toString(),
-                replay: run.replay === undefined ? "none" : `seq ${run.replay.plan.seq}`
+                replay: run.replays.map((r) => r.plan.seq).join(",") || "none"
               })
             )
           }
@@ -221,15 +240,36 @@ const make = (options: StreamProcessorOptions) =>
     const onRevoked = (partitions: ReadonlyArray<TopicPartition>) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
+          // Its batches are committed first: every batch writes the commit record of each partition it touched.
+          yield* drain
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
-            // Its last batch is committed: every batch writes the commit record of each partition it touched.
             counters.runs.delete(tp.partition)
+            uncommitted.delete(tp.partition)
             yield* Metric.update(lagGauge(tp.partition), 0)
             yield* Effect.logInfo("stream: partition revoked").pipe(Effect.annotateLogs({ partition: tp.partition }))
           }
         })
       )
+
+    /**
+     * Steps 3-5 of the latest planned micro-batch, running in the background (see the module comment),
+     * and the plans of each partition that are not committed yet (listed again in its next plan file).
+     */
+    let inFlight: Fiber.Fiber<void, LakeWriterError> | undefined
+    const uncommitted = new Map<number, Array<PartitionPlan>>()
+
+    /** Waits for the background steps of the previous micro-batch; their failure fails the caller. */
+    const drain = Effect.suspend(() => {
+      const fiber = inFlight
+      if (fiber === undefined) return Effect.void
+      return Effect.ensuring(
+        Fiber.join(fiber),
+        Effect.sync(() => {
+          if (inFlight === fiber) inFlight = undefined
+        })
+      )
+    })
 
     /** False (and the partition dropped) when another instance took it over while this batch ran. */
     const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
@@ -262,50 +302,80 @@ const make = (options: StreamProcessorOptions) =>
         )
       )
 
-    /** Step 2 for one partition: its events, and the sessions it closed (those of idle batches too). */
-    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (out: PartitionOutput, processedAtMs: number) {
-      const run = out.run
-      if (out.range === null) {
-        for (const s of out.closedSessions) run.unwritten.push(s)
-        return
-      }
+    /** A partition's micro-batch once planned: what steps 3-5 need, fixed when it was planned. */
+    interface Planned {
+      readonly out: PartitionOutput
+      readonly plan: PartitionPlan
+      /** Sessions to write with the batch's events (those closed in idle batches before it too). */
+      readonly sessions: ReadonlyArray<SessionRecord>
+      readonly commit: PreparedCommit
+    }
+
+    /** Step 3 for one partition: its events, and the sessions it closed (those of idle batches too). */
+    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* ({ out, plan, sessions }: Planned) {
+      if (out.range === null) return
+      const processedAtMs = plan.processingTimeMs
       const batchId = {
         topic: TOPIC,
-        partition: run.partition,
+        partition: plan.partition,
         firstOffset: out.range.first,
         lastOffset: out.range.last
       }
       const rows = out.lakeRows.map(
         (row): EventLakeRow => ({
           ...row.event.lake,
-          kafkaPartition: run.partition,
+          kafkaPartition: plan.partition,
           kafkaOffset: row.event.offset,
           isLate: row.isLate,
           processedAtMs
         })
       )
       yield* recordFiles("events", yield* eventWriter.write({ ...batchId, rows }))
-      const sessions = [...run.unwritten, ...out.closedSessions]
       if (sessions.length > 0) {
         const written = yield* sessionWriter.write({
           ...batchId,
-          rows: sessions.map((s) => sessionRow(s, processedAtMs))
+          rows: sessions.map((session) => sessionRow(session, processedAtMs))
         })
         yield* recordFiles("sessions", written)
       }
-      run.unwritten = []
       yield* countBy(StreamMetrics.sessionsClosed, {}, sessions.length)
     })
 
-    /** Steps 2-5 for the given partitions' outputs, whose plans are already durable. */
-    const finish = Effect.fn("StreamProcessor.finish")(function* (
-      group: Committer,
+    /**
+     * Steps 1-2 for the participating partitions' outputs: moves each run past its batch (offsets,
+     * `seq`, sessions waiting for a file), serialises its state, writes the plans and publishes.
+     */
+    const planAndPublish = Effect.fn("StreamProcessor.planAndPublish")(function* (
       outputs: ReadonlyArray<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }>
     ) {
+      const planned: Array<Planned> = []
       const kpi: Array<ProducerRecord> = []
       const deadLetters: Array<ProducerRecord> = []
-      for (const { out } of outputs) {
+      for (const { out, plan } of outputs) {
         const run = out.run
+        let sessions: ReadonlyArray<SessionRecord> = []
+        if (out.range === null) {
+          for (const session of out.closedSessions) run.unwritten.push(session)
+        } else {
+          sessions = [...run.unwritten, ...out.closedSessions]
+          run.unwritten = []
+          run.nextOffset = out.range.last + 1n
+        }
+        run.seq = plan.seq
+        const commit = checkpointer.prepareCommit(
+          {
+            topic: TOPIC,
+            partition: run.partition,
+            seq: run.seq,
+            nextOffset: run.nextOffset,
+            maxEventTimeMs: run.maxEventTimeMs,
+            state: run.state,
+            unwrittenSessions: run.unwritten
+          },
+          { events: out.lakeRows, windows: out.windowUpdates.values() }
+        )
+        planned.push({ out, plan, sessions, commit })
+
         const watermarkMs = run.state.watermarkMs
         const finite = Number.isFinite(watermarkMs)
         let closed = 0
@@ -331,62 +401,62 @@ const make = (options: StreamProcessorOptions) =>
         yield* countBy(StreamMetrics.lateWindowEvents, {}, out.metrics.lateWindowEvents)
         yield* countBy(StreamMetrics.duplicates, {}, out.metrics.duplicates)
       }
-      // Live KPIs and dead letters go out while the lake files are written, not after: the plan is
-      // already durable, so a crash anywhere re-runs it and re-sends identical records (the warehouse
-      // upserts by (minute, partition)); waiting for DuckDB and fsync would only delay the dashboard.
-      // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
-      const lake = Effect.forEach(outputs, ({ out, plan }) => writeLake(out, plan.processingTimeMs), {
-        concurrency: "unbounded",
-        discard: true
-      })
-      const publish = Effect.andThen(
-        producer.publish(TopicNames.eventsDeadletter, deadLetters),
-        producer.publish(TopicNames.kpiMinute, kpi)
+      yield* Effect.forEach(
+        planned,
+        ({ plan }) => {
+          const pending = uncommitted.get(plan.partition) ?? []
+          if (!pending.some((p) => p.seq === plan.seq)) pending.push(plan)
+          uncommitted.set(plan.partition, pending)
+          return checkpointer.writePlans(pending)
+        },
+        { concurrency: 4, discard: true }
       )
-      const [lakeDone] = yield* Effect.all([Effect.andThen(lake, Clock.currentTimeMillis), publish], {
-        concurrency: 2
-      })
+      // Live KPIs and dead letters go out before the lake files are written: the plans are durable, so a
+      // crash anywhere re-runs them and re-sends identical records (the warehouse upserts by
+      // (minute, partition)); waiting for DuckDB and fsync would only delay the dashboard.
+      yield* producer.publish(TopicNames.eventsDeadletter, deadLetters)
+      yield* producer.publish(TopicNames.kpiMinute, kpi)
+      return planned
+    })
 
+    /** Steps 3-5, in the background of the next micro-batch. */
+    const writeAndCommit = Effect.fn("StreamProcessor.writeAndCommit")(function* (
+      group: Committer,
+      planned: ReadonlyArray<Planned>
+    ) {
+      const started = yield* Clock.currentTimeMillis
+      // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
+      yield* Effect.forEach(planned, writeLake, { concurrency: "unbounded", discard: true })
       const checkpointStarted = yield* Clock.currentTimeMillis
       yield* Effect.forEach(
-        outputs,
-        Effect.fnUntraced(function* ({ out, plan }) {
-          const run = out.run
-          if (!(yield* stillOwned(run))) return
-          if (out.range !== null) run.nextOffset = out.range.last + 1n
-          run.seq = plan.seq
-          yield* checkpointer.writeCommit(
-            {
-              topic: TOPIC,
-              partition: run.partition,
-              seq: run.seq,
-              nextOffset: run.nextOffset,
-              maxEventTimeMs: run.maxEventTimeMs,
-              state: run.state,
-              unwrittenSessions: run.unwritten
-            },
-            { events: out.lakeRows, windows: out.windowUpdates.values() }
-          )
+        planned,
+        Effect.fnUntraced(function* ({ out, commit }) {
+          if (!(yield* stillOwned(out.run))) return
+          yield* checkpointer.writeCommit(commit)
         }),
         { concurrency: 4, discard: true }
       )
       const checkpointDone = yield* Clock.currentTimeMillis
       if (counters.firstCommitAtMs === null) {
         counters.firstCommitAtMs = checkpointDone
-        counters.firstCommitRecords = outputs.reduce((n, { out }) => n + out.metrics.records, 0)
+        counters.firstCommitRecords = planned.reduce((n, { out }) => n + out.metrics.records, 0)
       }
       counters.lastCommitAtMs = checkpointDone
       yield* Metric.update(StreamMetrics.checkpointDuration, (checkpointDone - checkpointStarted) / 1000)
-      for (const { out } of outputs) {
+      for (const { out, commit } of planned) {
+        const pending = uncommitted.get(commit.partition)
+        if (pending?.[0]?.seq === commit.seq) pending.shift()
         if (counters.runs.get(out.run.partition) !== out.run) continue
-        counters.committed.set(out.run.partition, out.run.nextOffset)
+        counters.committed.set(commit.partition, commit.nextOffset)
         if (out.range === null) continue
         // Monitoring only (lag dashboards): the checkpoint is what resumes. A revoked partition refuses it.
         yield* group
-          .commit(TOPIC, out.run.partition, out.run.nextOffset)
+          .commit(TOPIC, commit.partition, commit.nextOffset)
           .pipe(Effect.catch((e) => Effect.logDebug(`stream: group commit skipped: ${e.message}`)))
       }
-      return { lakeDone, publishDone: checkpointStarted, checkpointDone }
+      yield* Effect.logDebug("stream: batch written").pipe(
+        Effect.annotateLogs({ lakeMs: checkpointStarted - started, commitMs: checkpointDone - checkpointStarted })
+      )
     })
 
     const kpiRecord = (update: KpiUpdate): ProducerRecord => ({ key: kpiKey(update), value: encodeKpiUpdate(update) })
@@ -395,10 +465,9 @@ const make = (options: StreamProcessorOptions) =>
     const replay = Effect.fn("StreamProcessor.replay")(function* (
       group: Committer,
       run: PartitionRun,
+      pending: PendingReplay,
       step: StepOptions
     ) {
-      const pending = run.replay
-      if (pending === undefined) return
       const plan = pending.plan
       const out = newOutput(run)
       const options = { ...step, processingTimeMs: plan.processingTimeMs }
@@ -406,9 +475,11 @@ const make = (options: StreamProcessorOptions) =>
       stepAdvance(out, plan.watermarkEndMs, rules)
       // The records a replay was given may end short of the plan's range only at a gap in the offsets.
       out.range = plan.range
-      run.replay = undefined
       if (!(yield* stillOwned(run))) return
-      yield* finish(group, [{ out, plan }])
+      // The plan file already lists it and the plans after it.
+      uncommitted.set(run.partition, [plan, ...run.replays.map((r) => r.plan)])
+      const planned = yield* planAndPublish([{ out, plan }])
+      yield* writeAndCommit(group, planned)
       counters.watermarkMs = Math.max(counters.watermarkMs, plan.watermarkEndMs)
       yield* Metric.update(StreamMetrics.replays, 1)
       yield* Effect.logInfo("stream: re-ran an unfinished batch").pipe(
@@ -418,7 +489,8 @@ const make = (options: StreamProcessorOptions) =>
 
     const runMicroBatch = Effect.fn("StreamProcessor.runBatch")(function* (
       group: Committer,
-      batches: ReadonlyArray<DecodedBatch>
+      batches: ReadonlyArray<DecodedBatch>,
+      scope: Scope.Scope
     ) {
       const started = yield* Clock.currentTimeMillis
       const byPartition = new Map<number, Array<InputRecord>>()
@@ -432,7 +504,7 @@ const make = (options: StreamProcessorOptions) =>
           list = []
           byPartition.set(batch.partition, list)
         }
-        // Never a record twice, nor one before the committed position (re-delivery around a rebalance).
+        // Never a record twice, nor one before the planned position (re-delivery around a rebalance).
         let lastTaken = list[list.length - 1]?.offset ?? run.nextOffset - 1n
         for (const record of batch.records) {
           if (record.offset <= lastTaken) continue
@@ -443,49 +515,52 @@ const make = (options: StreamProcessorOptions) =>
       }
 
       const step: StepOptions = { rules, processingTimeMs: started }
-      // Unfinished plans first: a partition's new records wait until its replay is done.
+      // Unfinished plans first, in order: a partition's new records wait until its replays are done.
       for (const run of counters.runs.values()) {
-        if (run.replay === undefined) continue
-        const fed = feedReplay(run.replay, byPartition.get(run.partition) ?? [])
-        byPartition.set(run.partition, [...fed.rest])
-        if (fed.complete) yield* replay(group, run, step)
+        for (let pending = run.replays[0]; pending !== undefined; pending = run.replays[0]) {
+          const fed = feedReplay(pending, byPartition.get(run.partition) ?? [])
+          byPartition.set(run.partition, [...fed.rest])
+          if (!fed.complete) break
+          run.replays.shift()
+          yield* drain
+          yield* replay(group, run, pending, step)
+        }
       }
 
       const watermarkStartMs = counters.watermarkMs
       const outputs: Array<PartitionOutput> = []
       for (const run of counters.runs.values()) {
-        if (run.replay !== undefined) continue
+        if (run.replays.length > 0) continue
         const out = newOutput(run)
         stepRecords(out, byPartition.get(run.partition) ?? [], watermarkStartMs, step)
         outputs.push(out)
       }
       const watermarkEndMs = outputs.reduce((w, out) => Math.max(w, out.run.state.watermarkMs), watermarkStartMs)
       for (const out of outputs) stepAdvance(out, watermarkEndMs, rules)
-      const planned: Array<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }> = []
+      const participating: Array<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }> = []
       for (const out of outputs) {
         if (participates(out) && (yield* stillOwned(out.run))) {
-          planned.push({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) })
+          participating.push({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) })
         }
       }
       const computed = yield* Clock.currentTimeMillis
-      if (planned.length > 0) {
-        yield* Effect.forEach(planned, ({ plan }) => checkpointer.writePlan(plan), { concurrency: 4, discard: true })
-        const planDone = yield* Clock.currentTimeMillis
-        const t = yield* finish(group, planned)
-        yield* Effect.logDebug("stream: batch done").pipe(
+      if (participating.length > 0) {
+        const planned = yield* planAndPublish(participating)
+        const published = yield* Clock.currentTimeMillis
+        // Steps 3-5 of one micro-batch at a time, in order.
+        yield* drain
+        inFlight = yield* Effect.forkIn(writeAndCommit(group, planned), scope)
+        yield* Effect.logDebug("stream: batch planned").pipe(
           Effect.annotateLogs({
             records: planned.reduce((n, { out }) => n + out.metrics.records, 0),
             decodeAndCoreMs: computed - started,
-            planMs: planDone - computed,
-            lakeMs: t.lakeDone - planDone,
-            publishMs: t.publishDone - t.lakeDone,
-            commitMs: t.checkpointDone - t.publishDone
+            planAndPublishMs: published - computed
           })
         )
       }
       counters.watermarkMs = watermarkEndMs
 
-      const records = planned.reduce((n, { out }) => n + out.metrics.records, 0)
+      const records = participating.reduce((n, { out }) => n + out.metrics.records, 0)
       counters.batches++
       counters.records += records
       yield* countBy(StreamMetrics.events, {}, records)
@@ -500,34 +575,40 @@ const make = (options: StreamProcessorOptions) =>
       yield* Metric.update(StreamMetrics.batchDuration, (now - started) / 1000)
     })
 
-    const consume = Effect.gen(function* () {
-      counters.runs.clear()
-      const group = consumer.group({
-        groupId: options.groupId ?? ConsumerGroupIds.stream,
-        topics: [TOPIC],
-        fromBeginning: true,
-        onAssigned,
-        onRevoked,
-        ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
-        ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
-        ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeoutMs: options.rebalanceTimeoutMs }),
-        ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
-        maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
+    const consume = Effect.scoped(
+      Effect.gen(function* () {
+        const scope = yield* Effect.scope
+        counters.runs.clear()
+        uncommitted.clear()
+        inFlight = undefined
+        const group = consumer.group({
+          groupId: options.groupId ?? ConsumerGroupIds.stream,
+          topics: [TOPIC],
+          fromBeginning: true,
+          onAssigned,
+          onRevoked,
+          ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+          ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+          ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeoutMs: options.rebalanceTimeoutMs }),
+          ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
+          maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
+        })
+        yield* group.batches.pipe(
+          // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
+          // decoded while this one waits for DuckDB and fsync (a plain function: it is the hot path).
+          Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
+          Stream.aggregateWithin(
+            microBatches(settings.triggerEvents),
+            microBatchTrigger(settings.triggerInterval, settings.triggerEvents)
+          ),
+          // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
+          Stream.buffer({ capacity: 1 }),
+          Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches, scope))),
+          Stream.runDrain
+        )
+        yield* drain
       })
-      yield* group.batches.pipe(
-        // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
-        // decoded while this one waits for DuckDB and fsync (a plain function: it is the hot path).
-        Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
-        Stream.aggregateWithin(
-          microBatches(settings.triggerEvents),
-          microBatchTrigger(settings.triggerInterval, settings.triggerEvents)
-        ),
-        // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
-        Stream.buffer({ capacity: 1 }),
-        Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches))),
-        Stream.runDrain
-      )
-    })
+    )
 
     const supervised = consume.pipe(
       Effect.tapCause((cause) =>

@@ -33,7 +33,7 @@ const newRun = (partition: number): PartitionRun => ({
   seq: 0,
   maxEventTimeMs: null,
   unwritten: [],
-  replay: undefined
+  replays: []
 })
 
 const NonNegativeInt = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 }))

@@ -13,7 +13,7 @@ import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
 import { encodeState } from "../../src/stream/Checkpoint.ts"
-import { Checkpointer, partitionDir } from "../../src/stream/Checkpointer.ts"
+import { Checkpointer, type PartitionCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
 import { closesMinute, decodeKpiUpdate, encodeKpiUpdate, windowRecord } from "../../src/stream/KpiUpdate.ts"
 import {
   feedReplay,
@@ -47,7 +47,7 @@ const newRun = (partition: number): PartitionRun => ({
   seq: 0,
   maxEventTimeMs: null,
   unwritten: [],
-  replay: undefined
+  replays: []
 })
 
 const lakeFlags = (rows: ReadonlyArray<LakeRow<StreamEvent>>) =>
@@ -160,6 +160,8 @@ describe("replay feeding", () => {
   })
 })
 
+const noDelta = { events: [], windows: [] }
+
 describe("checkpoint files", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-checkpointer-"))
   const layer = Checkpointer.layer.pipe(Layer.provide(Settings.layerWith({ dataDir })))
@@ -171,18 +173,16 @@ describe("checkpoint files", () => {
       const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
       const events = [makeEvent({ eventId: "a", userId: "u", eventTimeMs: BASE_MS, partition: 2 })]
       const state = processBatch(emptyState(), events, { ...rules, processingTimeMs: BASE_MS }).state
-      yield* checkpointer.writeCommit(
-        {
-          topic: "events_raw",
-          partition: 2,
-          seq: 3,
-          nextOffset: 41n,
-          maxEventTimeMs: BASE_MS,
-          state,
-          unwrittenSessions: []
-        },
-        { events: [], windows: [] }
-      )
+      const commit = (c: PartitionCommit) => checkpointer.writeCommit(checkpointer.prepareCommit(c, noDelta))
+      yield* commit({
+        topic: "events_raw",
+        partition: 2,
+        seq: 3,
+        nextOffset: 41n,
+        maxEventTimeMs: BASE_MS,
+        state,
+        unwrittenSessions: []
+      })
       const plan = {
         topic: "events_raw",
         partition: 2,
@@ -192,26 +192,27 @@ describe("checkpoint files", () => {
         watermarkEndMs: state.watermarkMs + 5,
         processingTimeMs: BASE_MS + 1
       }
-      yield* checkpointer.writePlan(plan)
+      const next = { ...plan, seq: 5, range: { first: 91n, last: 95n } }
+      yield* checkpointer.writePlans([plan, next])
       const read = yield* checkpointer.read("events_raw", 2)
-      assert.deepStrictEqual(read.pendingPlan, plan)
+      assert.deepStrictEqual(read.pendingPlans, [plan, next])
       assert.strictEqual(read.commit?.nextOffset, 41n)
       assert.deepStrictEqual(read.commit === undefined ? undefined : encodeState(read.commit.state), encodeState(state))
 
-      yield* checkpointer.writeCommit(
-        {
-          topic: "events_raw",
-          partition: 2,
-          seq: 4,
-          nextOffset: 91n,
-          maxEventTimeMs: BASE_MS,
-          state,
-          unwrittenSessions: []
-        },
-        { events: [], windows: [] }
-      )
-      assert.isUndefined((yield* checkpointer.read("events_raw", 2)).pendingPlan)
-      assert.deepStrictEqual(yield* checkpointer.read("events_raw", 7), { commit: undefined, pendingPlan: undefined })
+      // Plans left of the commit are done; the rest must continue it one by one.
+      yield* commit({
+        topic: "events_raw",
+        partition: 2,
+        seq: 4,
+        nextOffset: 91n,
+        maxEventTimeMs: BASE_MS,
+        state,
+        unwrittenSessions: []
+      })
+      assert.deepStrictEqual((yield* checkpointer.read("events_raw", 2)).pendingPlans, [next])
+      yield* checkpointer.writePlans([next, { ...next, seq: 7 }])
+      assert.strictEqual((yield* Effect.flip(checkpointer.read("events_raw", 2)))._tag, "CheckpointError")
+      assert.deepStrictEqual(yield* checkpointer.read("events_raw", 7), { commit: undefined, pendingPlans: [] })
     }).pipe(Effect.provide(layer))
   )
 
@@ -239,7 +240,9 @@ describe("checkpoint files", () => {
         stepEvents(out, events, run.state.watermarkMs, { rules, processingTimeMs: BASE_MS + i })
         run.seq++
         run.nextOffset += 3n
-        yield* checkpointer.writeCommit(commit(), { events: out.lakeRows, windows: out.windowUpdates.values() })
+        yield* checkpointer.writeCommit(
+          checkpointer.prepareCommit(commit(), { events: out.lakeRows, windows: out.windowUpdates.values() })
+        )
         if (i === 2) {
           // A batch that crashed after its line: the tail no commit record counts.
           const [log = ""] = changelogs()
