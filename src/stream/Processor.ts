@@ -161,6 +161,9 @@ const microBatchTrigger = (interval: Duration.Duration, triggerEvents: number) =
     })
   )
 
+/** Micro-batches whose lake files and commit may be under way while the next one is planned. */
+const MAX_IN_FLIGHT = 3
+
 const sessionRow = ({ partition, ...session }: SessionRecord, processedAtMs: number): SessionRow => ({
   ...session,
   kafkaPartition: partition,
@@ -253,23 +256,29 @@ const make = (options: StreamProcessorOptions) =>
       )
 
     /**
-     * Steps 3-5 of the latest planned micro-batch, running in the background (see the module comment),
-     * and the plans of each partition that are not committed yet (listed again in its next plan file).
+     * Steps 3-5 of the planned micro-batches still being written, oldest first (see the module
+     * comment): each waits for the one before it. At most MAX_IN_FLIGHT, so that a lake slower than
+     * the input holds back planning instead of piling up batches in memory. And the plans of each
+     * partition that are not committed yet (listed again in its next plan file).
      */
-    let inFlight: Fiber.Fiber<void, LakeWriterError> | undefined
+    const inFlight: Array<Fiber.Fiber<void, LakeWriterError>> = []
     const uncommitted = new Map<number, Array<PartitionPlan>>()
 
-    /** Waits for the background steps of the previous micro-batch; their failure fails the caller. */
-    const drain = Effect.suspend(() => {
-      const fiber = inFlight
-      if (fiber === undefined) return Effect.void
-      return Effect.ensuring(
-        Fiber.join(fiber),
-        Effect.sync(() => {
-          if (inFlight === fiber) inFlight = undefined
-        })
-      )
-    })
+    /** Waits until at most `keep` micro-batches are being written; a failure of theirs fails the caller. */
+    const drainTo = (keep: number): Effect.Effect<void, LakeWriterError> =>
+      Effect.suspend(() => {
+        const oldest = inFlight[0]
+        if (oldest === undefined || inFlight.length <= keep) return Effect.void
+        return Fiber.join(oldest).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              if (inFlight[0] === oldest) inFlight.shift()
+            })
+          ),
+          Effect.andThen(drainTo(keep))
+        )
+      })
+    const drain = drainTo(0)
 
     /** False (and the partition dropped) when another instance took it over while this batch ran. */
     const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
@@ -537,24 +546,39 @@ const make = (options: StreamProcessorOptions) =>
       }
       const watermarkEndMs = outputs.reduce((w, out) => Math.max(w, out.run.state.watermarkMs), watermarkStartMs)
       for (const out of outputs) stepAdvance(out, watermarkEndMs, rules)
-      const participating: Array<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }> = []
-      for (const out of outputs) {
-        if (participates(out) && (yield* stillOwned(out.run))) {
-          participating.push({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) })
-        }
-      }
+      const candidates = outputs.filter(participates)
+      const owned = yield* Effect.forEach(candidates, (out) => stillOwned(out.run), { concurrency: "unbounded" })
+      const participating = candidates
+        .filter((_, i) => owned[i] === true)
+        .map((out) => ({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) }))
       const computed = yield* Clock.currentTimeMillis
       if (participating.length > 0) {
         const planned = yield* planAndPublish(participating)
         const published = yield* Clock.currentTimeMillis
-        // Steps 3-5 of one micro-batch at a time, in order.
-        yield* drain
-        inFlight = yield* Effect.forkIn(writeAndCommit(group, planned), scope)
+        // Steps 3-5 in the background, one micro-batch after the other.
+        yield* drainTo(MAX_IN_FLIGHT - 1)
+        const drained = yield* Clock.currentTimeMillis
+        const previous = inFlight[inFlight.length - 1]
+        const write = writeAndCommit(group, planned)
+        inFlight.push(
+          yield* Effect.forkIn(previous === undefined ? write : Effect.andThen(Fiber.join(previous), write), scope)
+        )
+        let oldestReceivedMs = published
+        let newestReceivedMs = 0
+        for (const { out } of planned) {
+          for (const row of out.lakeRows) {
+            oldestReceivedMs = Math.min(oldestReceivedMs, row.event.receivedAtMs)
+            newestReceivedMs = Math.max(newestReceivedMs, row.event.receivedAtMs)
+          }
+        }
         yield* Effect.logDebug("stream: batch planned").pipe(
           Effect.annotateLogs({
             records: planned.reduce((n, { out }) => n + out.metrics.records, 0),
             decodeAndCoreMs: computed - started,
-            planAndPublishMs: published - computed
+            planAndPublishMs: published - computed,
+            waitForPreviousMs: drained - published,
+            oldestAgeAtPublishMs: published - oldestReceivedMs,
+            newestAgeAtStartMs: started - newestReceivedMs
           })
         )
       }
@@ -580,7 +604,7 @@ const make = (options: StreamProcessorOptions) =>
         const scope = yield* Effect.scope
         counters.runs.clear()
         uncommitted.clear()
-        inFlight = undefined
+        inFlight.length = 0
         const group = consumer.group({
           groupId: options.groupId ?? ConsumerGroupIds.stream,
           topics: [TOPIC],
