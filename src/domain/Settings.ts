@@ -70,6 +70,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
   { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
   {
+    env: "LAUNCHPAD_LAKE_INTERVAL_MS",
+    default: "1000",
+    description:
+      "stream: lake files and checkpoint commit at most this often (micro-batches in between only plan and publish live KPIs)"
+  },
+  {
     env: "LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES",
     default: "67108864",
     description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
@@ -150,6 +156,7 @@ export const settingsConfig = Config.all({
   producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
+  lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),
   checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES", 64 * 1024 * 1024),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),
   sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", 1_800_000),

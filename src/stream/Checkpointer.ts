@@ -67,7 +67,9 @@ export const PartitionPlanJson = Schema.Struct({
   range: Schema.NullOr(Schema.Struct({ first: Offset, last: Offset })),
   watermarkStartMs: WatermarkJson,
   watermarkEndMs: WatermarkJson,
-  processingTimeMs: Schema.Int
+  processingTimeMs: Schema.Int,
+  /** Whether this batch writes the lake files of the batches since the last commit, and commits them. */
+  commits: Schema.Boolean
 })
 
 /** The partition's plans not known to be committed when it was written, in `seq` order. */
@@ -111,6 +113,8 @@ export interface PartitionPlan {
   readonly watermarkStartMs: number
   readonly watermarkEndMs: number
   readonly processingTimeMs: number
+  /** Whether this batch writes the lake files of the batches since the last commit, and commits them. */
+  readonly commits: boolean
 }
 
 export interface PartitionCommit {
@@ -169,7 +173,8 @@ export const planToJson = (plan: PartitionPlan): typeof PartitionPlanJson.Encode
   range: plan.range === null ? null : { first: plan.range.first.toString(), last: plan.range.last.toString() },
   watermarkStartMs: watermarkToJson(plan.watermarkStartMs),
   watermarkEndMs: watermarkToJson(plan.watermarkEndMs),
-  processingTimeMs: plan.processingTimeMs
+  processingTimeMs: plan.processingTimeMs,
+  commits: plan.commits
 })
 
 /** Lines of NDJSON bytes (each ended by a newline; the last one too). */
@@ -203,8 +208,11 @@ export interface CheckpointerShape {
    * comment). The state stays usable and may move on before `writeCommit`.
    */
   readonly prepareCommit: (commit: PartitionCommit, delta: StateDelta) => PreparedCommit
-  /** Makes a prepared commit durable: its line or snapshot, then the commit record. In `seq` order. */
-  readonly writeCommit: (commit: PreparedCommit) => Effect.Effect<void, LakeIoError>
+  /**
+   * Makes prepared commits of consecutive batches of one partition durable: their lines (after the
+   * last snapshot among them, if any), then one commit record, the last one's. In `seq` order.
+   */
+  readonly writeCommit: (commits: ReadonlyArray<PreparedCommit>) => Effect.Effect<void, LakeIoError>
   /** The partition's checkpoint; its next commit writes a snapshot. */
   readonly read: (topic: string, partition: number) => Effect.Effect<PartitionCheckpoint, CheckpointError | LakeIoError>
   /**
@@ -288,33 +296,47 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
         return { ...record, state: { kind: "snapshot", lines } }
       }
 
-      const writeCommit = Effect.fn("Checkpointer.writeCommit")(function* (commit: PreparedCommit) {
-        const dir = partitionDir(dataDir, commit.topic, commit.partition)
-        const key = `${commit.topic}:${commit.partition}`
-        if (commit.state.kind === "line") {
-          const current = files.get(key)
-          // A line follows the snapshot prepared before it, whose write succeeded (or the run restarted).
-          if (current === undefined) return yield* Effect.die(new Error(`no snapshot for the changelog of ${key}`))
-          const { file, bytes, lines } = current.changelog
-          const written = yield* writeAtDurable(path.join(dir, file), bytes, commit.state.text)
-          const next: StateFiles = { ...current, changelog: { file, bytes: bytes + written, lines: lines + 1 } }
-          yield* writeRecord(dir, commit, next)
-          files.set(key, next)
-          return
+      const writeCommit = Effect.fn("Checkpointer.writeCommit")(function* (commits: ReadonlyArray<PreparedCommit>) {
+        const last = commits[commits.length - 1]
+        if (last === undefined) return
+        const dir = partitionDir(dataDir, last.topic, last.partition)
+        const key = `${last.topic}:${last.partition}`
+        let from = 0
+        for (let i = 0; i < commits.length; i++) if (commits[i]?.state.kind === "snapshot") from = i
+        const first = commits[from]
+        let current = files.get(key)
+        if (first?.state.kind === "snapshot") {
+          const id = `${first.seq}-${crypto.randomUUID()}`
+          const snapshotFile = `snapshot-${id}.ndjson`
+          yield* ensureDir(dir)
+          const target = path.join(dir, snapshotFile)
+          const snapshotBytes = yield* writeLinesAtomic(target, tempOf(target), first.state.lines)
+          current = {
+            snapshot: { file: snapshotFile, seq: first.seq },
+            snapshotBytes,
+            changelog: { file: `changelog-${id}.ndjson`, bytes: 0, lines: 0 }
+          }
+          from++
         }
-        const id = `${commit.seq}-${crypto.randomUUID()}`
-        const snapshotFile = `snapshot-${id}.ndjson`
-        yield* ensureDir(dir)
-        const target = path.join(dir, snapshotFile)
-        const snapshotBytes = yield* writeLinesAtomic(target, tempOf(target), commit.state.lines)
-        const next: StateFiles = {
-          snapshot: { file: snapshotFile, seq: commit.seq },
-          snapshotBytes,
-          changelog: { file: `changelog-${id}.ndjson`, bytes: 0, lines: 0 }
+        // A line follows the snapshot prepared before it, whose write succeeded (or the run restarted).
+        if (current === undefined) return yield* Effect.die(new Error(`no snapshot for the changelog of ${key}`))
+        let text = ""
+        let lines = 0
+        for (const commit of commits.slice(from)) {
+          if (commit.state.kind === "line") {
+            text += commit.state.text
+            lines++
+          }
         }
-        yield* writeRecord(dir, commit, next)
-        files.set(key, next)
-        yield* collectGarbage(dir, next)
+        if (lines > 0) {
+          const { file, bytes } = current.changelog
+          const written = yield* writeAtDurable(path.join(dir, file), bytes, text)
+          current = { ...current, changelog: { file, bytes: bytes + written, lines: current.changelog.lines + lines } }
+        }
+        yield* writeRecord(dir, last, current)
+        const previous = files.get(key)
+        files.set(key, current)
+        if (previous?.snapshot.file !== current.snapshot.file) yield* collectGarbage(dir, current)
       })
 
       const invalid = (file: string) => (cause: unknown) =>
@@ -384,7 +406,8 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
               range: plan.range === null ? null : { first: BigInt(plan.range.first), last: BigInt(plan.range.last) },
               watermarkStartMs: watermarkFromJson(plan.watermarkStartMs),
               watermarkEndMs: watermarkFromJson(plan.watermarkEndMs),
-              processingTimeMs: plan.processingTimeMs
+              processingTimeMs: plan.processingTimeMs,
+              commits: plan.commits
             })
           }
         }

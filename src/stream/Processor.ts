@@ -223,6 +223,8 @@ const make = (options: StreamProcessorOptions) =>
               replays: checkpoint.pendingPlans.map((plan) => ({ plan, messages: [] }))
             }
             counters.runs.set(tp.partition, run)
+            // The plan file keeps listing them until they are committed again.
+            uncommitted.set(tp.partition, [...checkpoint.pendingPlans])
             counters.committed.set(tp.partition, run.nextOffset)
             // W never decreases, and the partition's state is already settled to the W it was committed at.
             counters.watermarkMs = Math.max(counters.watermarkMs, run.state.watermarkMs)
@@ -247,8 +249,10 @@ const make = (options: StreamProcessorOptions) =>
           yield* drain
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
+            // Its open group's plans stay pending: its next owner re-runs them.
             counters.runs.delete(tp.partition)
             uncommitted.delete(tp.partition)
+            openGroups.delete(tp.partition)
             yield* Metric.update(lagGauge(tp.partition), 0)
             yield* Effect.logInfo("stream: partition revoked").pipe(Effect.annotateLogs({ partition: tp.partition }))
           }
@@ -284,13 +288,21 @@ const make = (options: StreamProcessorOptions) =>
     const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
       if (yield* checkpointer.isOwner(TOPIC, run.partition, instance)) return true
       counters.runs.delete(run.partition)
+      openGroups.delete(run.partition)
+      uncommitted.delete(run.partition)
       yield* Effect.logWarning(
         "stream: partition taken over by another instance; its batch is left to the new owner"
       ).pipe(Effect.annotateLogs({ partition: run.partition }))
       return false
     })
 
-    const planOf = (out: PartitionOutput, watermarkStartMs: number, watermarkEndMs: number, processingTimeMs: number) =>
+    const planOf = (
+      out: PartitionOutput,
+      watermarkStartMs: number,
+      watermarkEndMs: number,
+      processingTimeMs: number,
+      commits: boolean
+    ) =>
       ({
         topic: TOPIC,
         partition: out.run.partition,
@@ -298,7 +310,8 @@ const make = (options: StreamProcessorOptions) =>
         range: out.range,
         watermarkStartMs,
         watermarkEndMs,
-        processingTimeMs
+        processingTimeMs,
+        commits
       }) satisfies PartitionPlan
 
     const recordFiles = (table: string, files: ReadonlyArray<WrittenFile>) =>
@@ -315,39 +328,52 @@ const make = (options: StreamProcessorOptions) =>
     interface Planned {
       readonly out: PartitionOutput
       readonly plan: PartitionPlan
-      /** Sessions to write with the batch's events (those closed in idle batches before it too). */
+      /** On the batch that commits: the sessions to write with the events (closed since the last file). */
       readonly sessions: ReadonlyArray<SessionRecord>
       readonly commit: PreparedCommit
     }
 
-    /** Step 3 for one partition: its events, and the sessions it closed (those of idle batches too). */
-    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* ({ out, plan, sessions }: Planned) {
-      if (out.range === null) return
-      const processedAtMs = plan.processingTimeMs
-      const batchId = {
-        topic: TOPIC,
-        partition: plan.partition,
-        firstOffset: out.range.first,
-        lastOffset: out.range.last
+    /**
+     * Planned batches of each partition since its last commit: the next batch that commits writes
+     * their events into one file set, named by their offset range, and commits their state.
+     */
+    const openGroups = new Map<number, Array<Planned>>()
+    /** When the oldest open group's first batch started (null when none is open). */
+    let groupStartedAtMs: number | null = null
+    let groupRecords = 0
+    const lakeIntervalMs = Duration.toMillis(settings.lakeInterval)
+    const triggerIntervalMs = Duration.toMillis(settings.triggerInterval)
+
+    /** Step 3 for one partition's group: its events, and the sessions closed since its last file. */
+    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (group: ReadonlyArray<Planned>) {
+      const withRecords = group.filter((p) => p.out.range !== null)
+      const firstOffset = withRecords[0]?.out.range?.first
+      const lastOffset = withRecords[withRecords.length - 1]?.out.range?.last
+      const last = group[group.length - 1]
+      if (firstOffset === undefined || lastOffset === undefined || last === undefined) return
+      const batchId = { topic: TOPIC, partition: last.plan.partition, firstOffset, lastOffset }
+      const rows: Array<EventLakeRow> = []
+      for (const { out, plan } of withRecords) {
+        for (const row of out.lakeRows) {
+          rows.push({
+            ...row.event.lake,
+            kafkaPartition: plan.partition,
+            kafkaOffset: row.event.offset,
+            isLate: row.isLate,
+            processedAtMs: plan.processingTimeMs
+          })
+        }
       }
-      const rows = out.lakeRows.map(
-        (row): EventLakeRow => ({
-          ...row.event.lake,
-          kafkaPartition: plan.partition,
-          kafkaOffset: row.event.offset,
-          isLate: row.isLate,
-          processedAtMs
-        })
-      )
       yield* recordFiles("events", yield* eventWriter.write({ ...batchId, rows }))
-      if (sessions.length > 0) {
+      if (last.sessions.length > 0) {
+        const processedAtMs = last.plan.processingTimeMs
         const written = yield* sessionWriter.write({
           ...batchId,
-          rows: sessions.map((session) => sessionRow(session, processedAtMs))
+          rows: last.sessions.map((session) => sessionRow(session, processedAtMs))
         })
         yield* recordFiles("sessions", written)
       }
-      yield* countBy(StreamMetrics.sessionsClosed, {}, sessions.length)
+      yield* countBy(StreamMetrics.sessionsClosed, {}, last.sessions.length)
     })
 
     /**
@@ -360,17 +386,19 @@ const make = (options: StreamProcessorOptions) =>
       const planned: Array<Planned> = []
       const kpi: Array<ProducerRecord> = []
       const deadLetters: Array<ProducerRecord> = []
+      const plansToWrite: Array<ReadonlyArray<PartitionPlan>> = []
       for (const { out, plan } of outputs) {
         const run = out.run
-        let sessions: ReadonlyArray<SessionRecord> = []
-        if (out.range === null) {
-          for (const session of out.closedSessions) run.unwritten.push(session)
-        } else {
-          sessions = [...run.unwritten, ...out.closedSessions]
-          run.unwritten = []
-          run.nextOffset = out.range.last + 1n
-        }
+        for (const session of out.closedSessions) run.unwritten.push(session)
+        if (out.range !== null) run.nextOffset = out.range.last + 1n
         run.seq = plan.seq
+        let sessions: ReadonlyArray<SessionRecord> = []
+        // Sessions wait for a file named by an offset range: a group with records.
+        const hasRecords = out.range !== null || (openGroups.get(run.partition) ?? []).some((p) => p.out.range !== null)
+        if (plan.commits && hasRecords) {
+          sessions = run.unwritten
+          run.unwritten = []
+        }
         const commit = checkpointer.prepareCommit(
           {
             topic: TOPIC,
@@ -384,6 +412,13 @@ const make = (options: StreamProcessorOptions) =>
           { events: out.lakeRows, windows: out.windowUpdates.values() }
         )
         planned.push({ out, plan, sessions, commit })
+        const pending = uncommitted.get(plan.partition) ?? []
+        // A re-run plan is in the file already, with the batches that follow it.
+        if (!pending.some((p) => p.seq === plan.seq)) {
+          pending.push(plan)
+          uncommitted.set(plan.partition, pending)
+          plansToWrite.push([...pending])
+        }
 
         const watermarkMs = run.state.watermarkMs
         const finite = Number.isFinite(watermarkMs)
@@ -410,61 +445,81 @@ const make = (options: StreamProcessorOptions) =>
         yield* countBy(StreamMetrics.lateWindowEvents, {}, out.metrics.lateWindowEvents)
         yield* countBy(StreamMetrics.duplicates, {}, out.metrics.duplicates)
       }
-      yield* Effect.forEach(
-        planned,
-        ({ plan }) => {
-          const pending = uncommitted.get(plan.partition) ?? []
-          if (!pending.some((p) => p.seq === plan.seq)) pending.push(plan)
-          uncommitted.set(plan.partition, pending)
-          return checkpointer.writePlans(pending)
-        },
-        { concurrency: 4, discard: true }
-      )
+      yield* Effect.forEach(plansToWrite, checkpointer.writePlans, { concurrency: 4, discard: true })
       // Live KPIs and dead letters go out before the lake files are written: the plans are durable, so a
       // crash anywhere re-runs them and re-sends identical records (the warehouse upserts by
       // (minute, partition)); waiting for DuckDB and fsync would only delay the dashboard.
       yield* producer.publish(TopicNames.eventsDeadletter, deadLetters)
       yield* producer.publish(TopicNames.kpiMinute, kpi)
+      for (const p of planned) {
+        const group = openGroups.get(p.plan.partition) ?? []
+        group.push(p)
+        openGroups.set(p.plan.partition, group)
+      }
       return planned
     })
 
-    /** Steps 3-5, in the background of the next micro-batch. */
+    /** Takes the open groups of the partitions whose batch just committed (steps 3-5 write them). */
+    const takeGroups = (planned: ReadonlyArray<Planned>): Array<ReadonlyArray<Planned>> => {
+      const groups: Array<ReadonlyArray<Planned>> = []
+      for (const { plan } of planned) {
+        if (!plan.commits) continue
+        groups.push(openGroups.get(plan.partition) ?? [])
+        openGroups.delete(plan.partition)
+      }
+      return groups
+    }
+
+    /** Steps 3-5 for committing groups, in the background of the next micro-batches. */
     const writeAndCommit = Effect.fn("StreamProcessor.writeAndCommit")(function* (
       group: Committer,
-      planned: ReadonlyArray<Planned>
+      groups: ReadonlyArray<ReadonlyArray<Planned>>
     ) {
       const started = yield* Clock.currentTimeMillis
       // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
-      yield* Effect.forEach(planned, writeLake, { concurrency: "unbounded", discard: true })
+      yield* Effect.forEach(groups, writeLake, { concurrency: "unbounded", discard: true })
       const checkpointStarted = yield* Clock.currentTimeMillis
       yield* Effect.forEach(
-        planned,
-        Effect.fnUntraced(function* ({ out, commit }) {
-          if (!(yield* stillOwned(out.run))) return
-          yield* checkpointer.writeCommit(commit)
+        groups,
+        Effect.fnUntraced(function* (planned) {
+          const last = planned[planned.length - 1]
+          if (last === undefined || !(yield* stillOwned(last.out.run))) return
+          yield* checkpointer.writeCommit(planned.map((p) => p.commit))
         }),
         { concurrency: 4, discard: true }
       )
       const checkpointDone = yield* Clock.currentTimeMillis
       if (counters.firstCommitAtMs === null) {
         counters.firstCommitAtMs = checkpointDone
-        counters.firstCommitRecords = planned.reduce((n, { out }) => n + out.metrics.records, 0)
+        counters.firstCommitRecords = groups.flat().reduce((n, { out }) => n + out.metrics.records, 0)
       }
       counters.lastCommitAtMs = checkpointDone
       yield* Metric.update(StreamMetrics.checkpointDuration, (checkpointDone - checkpointStarted) / 1000)
-      for (const { out, commit } of planned) {
+      for (const planned of groups) {
+        const last = planned[planned.length - 1]
+        if (last === undefined) continue
+        const { commit, out } = last
         const pending = uncommitted.get(commit.partition)
-        if (pending?.[0]?.seq === commit.seq) pending.shift()
+        if (pending !== undefined) {
+          uncommitted.set(
+            commit.partition,
+            pending.filter((p) => p.seq > commit.seq)
+          )
+        }
         if (counters.runs.get(out.run.partition) !== out.run) continue
         counters.committed.set(commit.partition, commit.nextOffset)
-        if (out.range === null) continue
+        if (!planned.some((p) => p.out.range !== null)) continue
         // Monitoring only (lag dashboards): the checkpoint is what resumes. A revoked partition refuses it.
         yield* group
           .commit(TOPIC, commit.partition, commit.nextOffset)
           .pipe(Effect.catch((e) => Effect.logDebug(`stream: group commit skipped: ${e.message}`)))
       }
-      yield* Effect.logDebug("stream: batch written").pipe(
-        Effect.annotateLogs({ lakeMs: checkpointStarted - started, commitMs: checkpointDone - checkpointStarted })
+      yield* Effect.logDebug("stream: batches written").pipe(
+        Effect.annotateLogs({
+          batches: groups.reduce((n, g) => Math.max(n, g.length), 0),
+          lakeMs: checkpointStarted - started,
+          commitMs: checkpointDone - checkpointStarted
+        })
       )
     })
 
@@ -485,10 +540,10 @@ const make = (options: StreamProcessorOptions) =>
       // The records a replay was given may end short of the plan's range only at a gap in the offsets.
       out.range = plan.range
       if (!(yield* stillOwned(run))) return
-      // The plan file already lists it and the plans after it.
-      uncommitted.set(run.partition, [plan, ...run.replays.map((r) => r.plan)])
       const planned = yield* planAndPublish([{ out, plan }])
-      yield* writeAndCommit(group, planned)
+      // A plan that did not commit joins the live batches' open group, as it did before the restart.
+      if (plan.commits) yield* writeAndCommit(group, takeGroups(planned))
+      else if (groupStartedAtMs === null) groupStartedAtMs = step.processingTimeMs
       counters.watermarkMs = Math.max(counters.watermarkMs, plan.watermarkEndMs)
       yield* Metric.update(StreamMetrics.replays, 1)
       yield* Effect.logInfo("stream: re-ran an unfinished batch").pipe(
@@ -506,7 +561,7 @@ const make = (options: StreamProcessorOptions) =>
       const highWatermarks = new Map<number, bigint>()
       for (const batch of batches) {
         const run = counters.runs.get(batch.partition)
-        // Fetched before a revocation: another member owns the partition now.
+        // Fetched before a revocation (another member owns the partition now), or a tick.
         if (batch.topic !== TOPIC || run === undefined) continue
         let list = byPartition.get(batch.partition)
         if (list === undefined) {
@@ -522,6 +577,7 @@ const make = (options: StreamProcessorOptions) =>
         }
         highWatermarks.set(batch.partition, batch.highWatermark)
       }
+      if (byPartition.size === 0 && openGroups.size === 0) return
 
       const step: StepOptions = { rules, processingTimeMs: started }
       // Unfinished plans first, in order: a partition's new records wait until its replays are done.
@@ -538,31 +594,47 @@ const make = (options: StreamProcessorOptions) =>
 
       const watermarkStartMs = counters.watermarkMs
       const outputs: Array<PartitionOutput> = []
+      let records = 0
       for (const run of counters.runs.values()) {
         if (run.replays.length > 0) continue
         const out = newOutput(run)
-        stepRecords(out, byPartition.get(run.partition) ?? [], watermarkStartMs, step)
+        const input = byPartition.get(run.partition) ?? []
+        records += input.length
+        stepRecords(out, input, watermarkStartMs, step)
         outputs.push(out)
       }
       const watermarkEndMs = outputs.reduce((w, out) => Math.max(w, out.run.state.watermarkMs), watermarkStartMs)
       for (const out of outputs) stepAdvance(out, watermarkEndMs, rules)
-      const candidates = outputs.filter(participates)
+      // Lake files and commit once per LAUNCHPAD_LAKE_INTERVAL_MS (or a full micro-batch of records);
+      // the micro-batches in between only plan and publish. Every open group commits with it.
+      const opened = groupStartedAtMs ?? started
+      const commits =
+        started - opened >= lakeIntervalMs - triggerIntervalMs || groupRecords + records >= settings.triggerEvents
+      const candidates = outputs.filter((out) => participates(out) || (commits && openGroups.has(out.run.partition)))
       const owned = yield* Effect.forEach(candidates, (out) => stillOwned(out.run), { concurrency: "unbounded" })
       const participating = candidates
         .filter((_, i) => owned[i] === true)
-        .map((out) => ({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) }))
+        .map((out) => ({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started, commits) }))
       const computed = yield* Clock.currentTimeMillis
       if (participating.length > 0) {
         const planned = yield* planAndPublish(participating)
         const published = yield* Clock.currentTimeMillis
-        // Steps 3-5 in the background, one micro-batch after the other.
-        yield* drainTo(MAX_IN_FLIGHT - 1)
-        const drained = yield* Clock.currentTimeMillis
-        const previous = inFlight[inFlight.length - 1]
-        const write = writeAndCommit(group, planned)
-        inFlight.push(
-          yield* Effect.forkIn(previous === undefined ? write : Effect.andThen(Fiber.join(previous), write), scope)
-        )
+        let waitedMs = 0
+        if (commits) {
+          // Steps 3-5 in the background, one group after the other.
+          yield* drainTo(MAX_IN_FLIGHT - 1)
+          waitedMs = (yield* Clock.currentTimeMillis) - published
+          const previous = inFlight[inFlight.length - 1]
+          const write = writeAndCommit(group, takeGroups(planned))
+          inFlight.push(
+            yield* Effect.forkIn(previous === undefined ? write : Effect.andThen(Fiber.join(previous), write), scope)
+          )
+          groupStartedAtMs = null
+          groupRecords = 0
+        } else {
+          groupStartedAtMs = opened
+          groupRecords += records
+        }
         let oldestReceivedMs = published
         let newestReceivedMs = 0
         for (const { out } of planned) {
@@ -573,10 +645,11 @@ const make = (options: StreamProcessorOptions) =>
         }
         yield* Effect.logDebug("stream: batch planned").pipe(
           Effect.annotateLogs({
-            records: planned.reduce((n, { out }) => n + out.metrics.records, 0),
+            records,
+            commits,
             decodeAndCoreMs: computed - started,
             planAndPublishMs: published - computed,
-            waitForPreviousMs: drained - published,
+            waitForPreviousMs: waitedMs,
             oldestAgeAtPublishMs: published - oldestReceivedMs,
             newestAgeAtStartMs: started - newestReceivedMs
           })
@@ -584,7 +657,6 @@ const make = (options: StreamProcessorOptions) =>
       }
       counters.watermarkMs = watermarkEndMs
 
-      const records = participating.reduce((n, { out }) => n + out.metrics.records, 0)
       counters.batches++
       counters.records += records
       yield* countBy(StreamMetrics.events, {}, records)
@@ -599,11 +671,23 @@ const make = (options: StreamProcessorOptions) =>
       yield* Metric.update(StreamMetrics.batchDuration, (now - started) / 1000)
     })
 
+    /**
+     * Lets an idle processor commit its open groups: an empty input every trigger interval while a group
+     * is open (only then, so that ticks do not cut the records of one fetch into more micro-batches).
+     */
+    const ticks = Stream.tick(settings.triggerInterval).pipe(
+      Stream.filter(() => openGroups.size > 0),
+      Stream.map((): DecodedBatch => ({ topic: "", partition: -1, highWatermark: 0n, lag: 0n, records: [] }))
+    )
+
     const consume = Effect.scoped(
       Effect.gen(function* () {
         const scope = yield* Effect.scope
         counters.runs.clear()
         uncommitted.clear()
+        openGroups.clear()
+        groupStartedAtMs = null
+        groupRecords = 0
         inFlight.length = 0
         const group = consumer.group({
           groupId: options.groupId ?? ConsumerGroupIds.stream,
@@ -619,8 +703,9 @@ const make = (options: StreamProcessorOptions) =>
         })
         yield* group.batches.pipe(
           // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
-          // decoded while this one waits for DuckDB and fsync (a plain function: it is the hot path).
+          // decoded while this one is planned (a plain function: it is the hot path).
           Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
+          Stream.merge(ticks, { haltStrategy: "left" }),
           Stream.aggregateWithin(
             microBatches(settings.triggerEvents),
             microBatchTrigger(settings.triggerInterval, settings.triggerEvents)

@@ -13,7 +13,7 @@ import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
 import { encodeState } from "../../src/stream/Checkpoint.ts"
-import { Checkpointer, type PartitionCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
+import { Checkpointer, type PartitionCommit, type PreparedCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
 import { closesMinute, decodeKpiUpdate, encodeKpiUpdate, windowRecord } from "../../src/stream/KpiUpdate.ts"
 import {
   feedReplay,
@@ -133,7 +133,8 @@ describe("replay feeding", () => {
     range: { first: 10n, last: 14n },
     watermarkStartMs: 0,
     watermarkEndMs: 0,
-    processingTimeMs: 0
+    processingTimeMs: 0,
+    commits: true
   }
 
   it("collects the planned range across deliveries, once each, and hands back what follows", () => {
@@ -173,7 +174,7 @@ describe("checkpoint files", () => {
       const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
       const events = [makeEvent({ eventId: "a", userId: "u", eventTimeMs: BASE_MS, partition: 2 })]
       const state = processBatch(emptyState(), events, { ...rules, processingTimeMs: BASE_MS }).state
-      const commit = (c: PartitionCommit) => checkpointer.writeCommit(checkpointer.prepareCommit(c, noDelta))
+      const commit = (c: PartitionCommit) => checkpointer.writeCommit([checkpointer.prepareCommit(c, noDelta)])
       yield* commit({
         topic: "events_raw",
         partition: 2,
@@ -190,9 +191,10 @@ describe("checkpoint files", () => {
         range: { first: 41n, last: 90n },
         watermarkStartMs: state.watermarkMs,
         watermarkEndMs: state.watermarkMs + 5,
-        processingTimeMs: BASE_MS + 1
+        processingTimeMs: BASE_MS + 1,
+        commits: false
       }
-      const next = { ...plan, seq: 5, range: { first: 91n, last: 95n } }
+      const next = { ...plan, seq: 5, range: { first: 91n, last: 95n }, commits: true }
       yield* checkpointer.writePlans([plan, next])
       const read = yield* checkpointer.read("events_raw", 2)
       assert.deepStrictEqual(read.pendingPlans, [plan, next])
@@ -232,6 +234,7 @@ describe("checkpoint files", () => {
         unwrittenSessions: []
       })
       const changelogs = () => fs.readdirSync(dir).filter((name) => name.startsWith("changelog-"))
+      let held: PreparedCommit | undefined
       for (let i = 0; i < 6; i++) {
         const out = newOutput<StreamEvent>(run)
         const events = [0, 1, 2].map((k) =>
@@ -240,9 +243,13 @@ describe("checkpoint files", () => {
         stepEvents(out, events, run.state.watermarkMs, { rules, processingTimeMs: BASE_MS + i })
         run.seq++
         run.nextOffset += 3n
-        yield* checkpointer.writeCommit(
-          checkpointer.prepareCommit(commit(), { events: out.lakeRows, windows: out.windowUpdates.values() })
-        )
+        const prepared = checkpointer.prepareCommit(commit(), {
+          events: out.lakeRows,
+          windows: out.windowUpdates.values()
+        })
+        // Batches 1 and 2 commit together, as a lake interval's batches do.
+        if (i !== 0) yield* checkpointer.writeCommit(i === 1 && held !== undefined ? [held, prepared] : [prepared])
+        held = prepared
         if (i === 2) {
           // A batch that crashed after its line: the tail no commit record counts.
           const [log = ""] = changelogs()
