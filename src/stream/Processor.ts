@@ -8,26 +8,29 @@
  *                plan is durable, so a re-run sends identical records)
  *   3. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
  *                temporary name, fsync, rename (EventFileWriter, SessionFileWriter)
- *   4. commit    every participating partition's changelog line (what the batch changed in its state,
- *                serialised in step 1's time) and commit record (offsets, W, where the state is), atomically
+ *   4. commit    every participating partition's changelog lines (what each batch changed in its state,
+ *                serialised when it was planned) and commit record (offsets, W, where the state is)
  *   5. group     commit offsets to the consumer group: for lag monitoring only
  *
- * Steps 3-5 of a micro-batch run in the background while the next micro-batch is computed, planned and
- * published (its KPI updates need not wait for the previous batch's Parquet files); they stay in
- * order across batches: a batch's lake files and commit start once the previous batch's commit is
- * done. A partition's plan file therefore lists its plans from the last commit on, and a restart
- * re-runs them all in order. Records are decoded as they are fetched (Input.decodeBatch: decoding
- * needs no state), upstream of a one-batch buffer.
+ * Steps 3-5 do not run for every micro-batch: a micro-batch plans and publishes (live KPIs every
+ * trigger), and once per LAUNCHPAD_LAKE_INTERVAL_MS (or LAUNCHPAD_TRIGGER_EVENTS records) one marked
+ * in its plan as committing writes the files of all the partition's batches since its last commit
+ * (one file set named by their whole offset range) and commits them. Their plans stay in the plan file
+ * until then, and a restart re-runs them all in order: the marks make the re-run write the same files.
+ * Steps 3-5 run in the background while the next micro-batches are planned and published, one group
+ * after the other. Records are decoded as they are fetched (Input.decodeBatch: decoding needs no
+ * state), upstream of a one-batch buffer.
  *
  * Kpi updates go out before the commit record: a crash between the two re-runs the plan, which sends
  * the same records again (the warehouse upserts by (minute, partition), so that is harmless); the
  * other order would lose them for good. Dead letters are sent at least once for the same reason.
  *
  * Assignment resumes each partition from its commit record (seeking the consumer there), not from the
- * group's offsets; an unfinished plan is re-run first, once its records are back. The processor's W
+ * group's offsets; unfinished plans are re-run first, once their records are back. The processor's W
  * becomes the largest W among the restored partitions: each partition's state is settled to the W it
  * was committed under, and a lower W would let events re-open windows that were already sent closed.
- * Revocation drops the partition's state: every batch already committed it. Before its plan and its
+ * Revocation drops the partition's state once the groups being written are committed; the plans of its
+ * open group are left to its next owner, who re-runs them. Before its plan and its
  * commit record a partition checks that this instance still owns it (an eager rebalance can give it
  * to another member while a batch runs). Any failure restarts the consumer from the checkpoint with
  * capped exponential backoff (the core's state is spent by a failed batch).
@@ -205,6 +208,51 @@ const make = (options: StreamProcessorOptions) =>
     const lagGauge = (partition: number) =>
       Metric.withAttributes(StreamMetrics.consumerLag, { topic: TOPIC, partition: String(partition) })
 
+    /** A partition's micro-batch once planned: what steps 3-5 need, fixed when it was planned. */
+    interface Planned {
+      readonly out: PartitionOutput
+      readonly plan: PartitionPlan
+      /** On the batch that commits: the sessions to write with the events (closed since the last file). */
+      readonly sessions: ReadonlyArray<SessionRecord>
+      readonly commit: PreparedCommit
+    }
+
+    /**
+     * Planned batches of each partition since its last commit: the next batch that commits writes
+     * their events into one file set, named by their offset range, and commits their state.
+     */
+    const openGroups = new Map<number, Array<Planned>>()
+    /** When the oldest open group's first batch started (null when none is open). */
+    let groupStartedAtMs: number | null = null
+    let groupRecords = 0
+    const lakeIntervalMs = Duration.toMillis(settings.lakeInterval)
+    const triggerIntervalMs = Duration.toMillis(settings.triggerInterval)
+
+    /**
+     * Steps 3-5 of the committing groups still being written, oldest first (see the module comment):
+     * each waits for the one before it. At most MAX_IN_FLIGHT, so that a lake slower than the input
+     * holds back planning instead of piling up batches in memory. And the plans of each partition that
+     * are not committed yet (listed again in its next plan file).
+     */
+    const inFlight: Array<Fiber.Fiber<void, LakeWriterError>> = []
+    const uncommitted = new Map<number, Array<PartitionPlan>>()
+
+    /** Waits until at most `keep` groups are being written; a failure of theirs fails the caller. */
+    const drainTo = (keep: number): Effect.Effect<void, LakeWriterError> =>
+      Effect.suspend(() => {
+        const oldest = inFlight[0]
+        if (oldest === undefined || inFlight.length <= keep) return Effect.void
+        return Fiber.join(oldest).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              if (inFlight[0] === oldest) inFlight.shift()
+            })
+          ),
+          Effect.andThen(drainTo(keep))
+        )
+      })
+    const drain = drainTo(0)
+
     const onAssigned = (partitions: ReadonlyArray<TopicPartition>) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
@@ -262,31 +310,6 @@ const make = (options: StreamProcessorOptions) =>
         })
       )
 
-    /**
-     * Steps 3-5 of the planned micro-batches still being written, oldest first (see the module
-     * comment): each waits for the one before it. At most MAX_IN_FLIGHT, so that a lake slower than
-     * the input holds back planning instead of piling up batches in memory. And the plans of each
-     * partition that are not committed yet (listed again in its next plan file).
-     */
-    const inFlight: Array<Fiber.Fiber<void, LakeWriterError>> = []
-    const uncommitted = new Map<number, Array<PartitionPlan>>()
-
-    /** Waits until at most `keep` micro-batches are being written; a failure of theirs fails the caller. */
-    const drainTo = (keep: number): Effect.Effect<void, LakeWriterError> =>
-      Effect.suspend(() => {
-        const oldest = inFlight[0]
-        if (oldest === undefined || inFlight.length <= keep) return Effect.void
-        return Fiber.join(oldest).pipe(
-          Effect.ensuring(
-            Effect.sync(() => {
-              if (inFlight[0] === oldest) inFlight.shift()
-            })
-          ),
-          Effect.andThen(drainTo(keep))
-        )
-      })
-    const drain = drainTo(0)
-
     /** False (and the partition dropped) when another instance took it over while this batch ran. */
     const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
       if (yield* checkpointer.isOwner(TOPIC, run.partition, instance)) return true
@@ -326,26 +349,6 @@ const make = (options: StreamProcessorOptions) =>
           files.reduce((n, f) => n + f.bytes, 0)
         )
       )
-
-    /** A partition's micro-batch once planned: what steps 3-5 need, fixed when it was planned. */
-    interface Planned {
-      readonly out: PartitionOutput
-      readonly plan: PartitionPlan
-      /** On the batch that commits: the sessions to write with the events (closed since the last file). */
-      readonly sessions: ReadonlyArray<SessionRecord>
-      readonly commit: PreparedCommit
-    }
-
-    /**
-     * Planned batches of each partition since its last commit: the next batch that commits writes
-     * their events into one file set, named by their offset range, and commits their state.
-     */
-    const openGroups = new Map<number, Array<Planned>>()
-    /** When the oldest open group's first batch started (null when none is open). */
-    let groupStartedAtMs: number | null = null
-    let groupRecords = 0
-    const lakeIntervalMs = Duration.toMillis(settings.lakeInterval)
-    const triggerIntervalMs = Duration.toMillis(settings.triggerInterval)
 
     /** Step 3 for one partition's group: its events, and the sessions closed since its last file. */
     const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (group: ReadonlyArray<Planned>) {

@@ -136,11 +136,13 @@ const make = (options: KpiMinuteSinkOptions) =>
       const started = yield* Clock.currentTimeMillis
       const updates: Array<KpiUpdate> = []
       for (const batch of batches) for (const update of yield* decodeBatch(batch)) updates.push(update)
-      const throughs = batches.map((batch) => ({
-        topic: batch.topic,
-        partition: batch.partition,
-        nextOffset: batch.lastOffset + 1n
-      }))
+      // Where each partition ends: its last batch here (batches of a partition come in offset order).
+      const ends = new Map<string, ConsumedThrough>()
+      for (const batch of batches) {
+        const through = { topic: batch.topic, partition: batch.partition, nextOffset: batch.lastOffset + 1n }
+        ends.set(`${batch.topic}:${batch.partition}`, through)
+      }
+      const throughs = [...ends.values()]
       const minutes = yield* write(updates, throughs, started)
       const finished = yield* Clock.currentTimeMillis
       yield* Metric.update(WarehouseMetrics.updatesApplied, updates.length)
