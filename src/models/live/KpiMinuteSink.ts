@@ -40,8 +40,9 @@ export interface KpiMinuteSinkOptions {
 }
 
 const DAY_MS = 86_400_000
-/** Fetched batches applied in one transaction at most. */
+/** Fetched batches applied in one transaction: those of one fetch (kafkajs hands them over one by one). */
 const APPLY_MAX_BATCHES = 64
+const APPLY_LINGER_MS = 2
 const textDecoder = new TextDecoder()
 const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
 
@@ -168,9 +169,7 @@ const make = (options: KpiMinuteSinkOptions) =>
       }
     })
 
-    const consume = group.batches.pipe(
-      // Whatever arrived while the previous transaction ran goes into the next one.
-      Stream.groupedWithin(APPLY_MAX_BATCHES, "5 millis"),
+    const consume = group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(
       Stream.runForEach(applyBatches),
       // Defects restart the consumer too; interrupting the layer does not come through here.
       Effect.sandbox,
