@@ -250,18 +250,22 @@ const writeLines = async (
       for (let k = start; k < end; k++) {
         const row = rows[order[k] ?? -1]
         if (row === undefined) continue
-        // The event's JSON as it arrived when that is usable (RawJson.ts), else serialised.
-        const text = linePrefix(row) + (row.rawJson ?? wellFormedStringify(row.event)) + LINE_END
+        // The event's JSON as it arrived when that is usable (RawJson.ts), else serialised; written in
+        // pieces, not concatenated (a copy of every event's text less).
+        const prefix = linePrefix(row)
+        const json = row.rawJson ?? wellFormedStringify(row.event)
         // A UTF-16 code unit is at most 3 UTF-8 bytes.
-        const worst = text.length * 3
+        const worst = (prefix.length + json.length + LINE_END.length) * 3
         if (used + worst > buffer.length) {
           await handle.write(buffer, 0, used)
           used = 0
           if (worst > buffer.length) buffer = Buffer.allocUnsafe(worst)
         }
-        const bytes = buffer.write(text, used)
-        used += bytes
-        if (bytes > longest) longest = bytes
+        const from = used
+        used += buffer.write(prefix, used)
+        used += buffer.write(json, used)
+        used += buffer.write(LINE_END, used)
+        if (used - from > longest) longest = used - from
       }
       if (used > 0) await handle.write(buffer, 0, used)
     } finally {
