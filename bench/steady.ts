@@ -222,7 +222,17 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
       env: { ...env, PORT: String(port) }
     })
   const ingest = role("ingest", ingestPort)
-  const stream = role("stream", await freePort())
+  // STREAM_LOG_LEVEL=Debug shows the processor's batch timings; STREAM_NODE_OPTIONS e.g. `--cpu-prof`.
+  const streamLog = process.env.STREAM_LOG_LEVEL
+  const stream = spawn(process.execPath, [MAIN, "stream"], {
+    stdio: ["ignore", streamLog === undefined ? "ignore" : "inherit", "inherit"],
+    env: {
+      ...env,
+      PORT: String(await freePort()),
+      LOG_LEVEL: streamLog ?? "Warn",
+      NODE_OPTIONS: process.env.STREAM_NODE_OPTIONS ?? ""
+    }
+  })
   const serve = role("serve", servePort)
   const abort = new AbortController()
   try {

@@ -4,8 +4,9 @@
  * produced as raw pre-encoded batches); one processor process (default triggers) reads it all into the
  * lake with the full checkpoint protocol. Reports events/s between the first and the last commit (the
  * processor's own clock; the first micro-batch left out), end to end including process start-up, and
- * the processor's peak RSS, sampled every 100 ms.
- * `node bench/stream.ts [events]` runs it alone.
+ * the processor's peak RSS, sampled every 100 ms, its CPU time per event (process start-up included: the
+ * figure to trust on a shared machine) and its RSS at every tenth of the run (flat when state is bounded
+ * by the watermark horizon). `node bench/stream.ts [events]` runs it alone (`10000000` for the RSS run).
  */
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -37,6 +38,10 @@ export interface StreamBenchResult {
   readonly rssEndMB: number
   readonly heapEndMB: number
   readonly lakeMB: number
+  /** The processor's CPU time (user + system) per event, start-up included. */
+  readonly cpuMicrosPerEvent: number
+  /** RSS when each tenth of the events was committed. */
+  readonly rssSamples: ReadonlyArray<{ readonly events: number; readonly rssMB: number }>
 }
 
 const dirBytes = (dir: string): number => {
@@ -73,10 +78,15 @@ export const runStreamBench = async (events: number): Promise<StreamBenchResult>
       triggerEvents: Number(process.env.BENCH_TRIGGER_EVENTS ?? 50_000)
     })
     let last = processor.latest()
+    const rssSamples: Array<{ events: number; rssMB: number }> = []
     while (committedTotal(last) < BigInt(events)) {
       if (processor.process.exitCode !== null) throw new Error(`processor exited early:\n${processor.stderr()}`)
       await sleep(20)
       last = processor.latest()
+      const done = Number(committedTotal(last))
+      if (last !== undefined && done >= ((rssSamples.length + 1) * events) / 10) {
+        rssSamples.push({ events: done, rssMB: last.rssBytes / 1024 / 1024 })
+      }
     }
     const finished = performance.now()
     processor.process.kill("SIGTERM")
@@ -89,7 +99,9 @@ export const runStreamBench = async (events: number): Promise<StreamBenchResult>
       rssPeakMB: processor.peakRssBytes() / 1024 / 1024,
       rssEndMB: (last?.rssBytes ?? 0) / 1024 / 1024,
       heapEndMB: (last?.heapUsedBytes ?? 0) / 1024 / 1024,
-      lakeMB: dirBytes(path.join(dataDir, "lake")) / 1024 / 1024
+      lakeMB: dirBytes(path.join(dataDir, "lake")) / 1024 / 1024,
+      cpuMicrosPerEvent: (last?.cpuMicros ?? 0) / events,
+      rssSamples
     }
   } finally {
     broker.process.kill("SIGTERM")
@@ -108,10 +120,24 @@ const rowsOf = (r: StreamBenchResult): ReadonlyArray<BenchRow> => [
     ok: r.steadyPerSec >= 100_000
   },
   { section: "stream", measure: "catch-up incl. process start-up", value: r.endToEndPerSec, unit: "events/s" },
+  {
+    section: "stream",
+    measure: "processor CPU per event (user + system)",
+    value: Math.round(r.cpuMicrosPerEvent * 10) / 10,
+    unit: "µs"
+  },
   { section: "stream", measure: "processor peak RSS", value: Math.round(r.rssPeakMB), unit: "MB" },
   { section: "stream", measure: "processor RSS at the end", value: Math.round(r.rssEndMB), unit: "MB" },
   { section: "stream", measure: "of which JS heap in use", value: Math.round(r.heapEndMB), unit: "MB" },
-  { section: "stream", measure: "lake size (events + sessions)", value: Math.round(r.lakeMB), unit: "MB" }
+  { section: "stream", measure: "lake size (events + sessions)", value: Math.round(r.lakeMB), unit: "MB" },
+  ...r.rssSamples.map(
+    (sample): BenchRow => ({
+      section: "stream",
+      measure: `processor RSS at ${sample.events.toLocaleString("en-US")} events committed`,
+      value: Math.round(sample.rssMB),
+      unit: "MB"
+    })
+  )
 ]
 
 export const streamBench: BenchSection = {

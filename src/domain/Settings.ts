@@ -69,6 +69,17 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   },
   { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
   { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
+  {
+    env: "LAUNCHPAD_LAKE_INTERVAL_MS",
+    default: "1000",
+    description:
+      "stream: lake files and checkpoint commit at most this often (micro-batches in between only plan and publish live KPIs)"
+  },
+  {
+    env: "LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES",
+    default: "67108864",
+    description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
+  },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
   { env: "LAUNCHPAD_SESSION_GAP_MS", default: "1800000", description: "stream: session inactivity gap (30 min)" },
   { env: "LAUNCHPAD_SESSION_MAX_MS", default: "86400000", description: "stream: session length cap (24 h)" },
@@ -145,6 +156,8 @@ export const settingsConfig = Config.all({
   producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
+  lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),
+  checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES", 64 * 1024 * 1024),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),
   sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", 1_800_000),
   sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", 86_400_000),

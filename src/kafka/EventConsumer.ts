@@ -17,7 +17,7 @@
  *   across a rebalance are therefore sought back to the position after the last batch it took, so
  *   a rebalance neither repeats nor skips records.
  */
-import { Context, Deferred, Effect, Exit, Layer, Metric, Queue, Schema, Stream } from "effect"
+import { Context, Deferred, Effect, Exit, Layer, Metric, Option, Queue, Schema, Stream } from "effect"
 import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from "kafkajs"
 import { BrokerUnavailable, Kafka } from "./Kafka.ts"
 import { Topics } from "./Topics.ts"
@@ -95,6 +95,15 @@ export interface ConsumerGroup<E = never, R = never> {
    * it runs `onRevoked` for everything held, then leaves the group and disconnects.
    */
   readonly batches: Stream.Stream<RecordBatch, E | BrokerUnavailable, R>
+  /**
+   * Like `batches`, but each element holds a batch and those that arrive within `lingerMs` after it
+   * (at most `max`): kafkajs hands over the batches of one fetch one at a time, and a consumer that
+   * pays per transaction applies them together. Never spans a rebalance.
+   */
+  readonly batchGroups: (
+    lingerMs: number,
+    max: number
+  ) => Stream.Stream<ReadonlyArray<RecordBatch>, E | BrokerUnavailable, R>
   /** Commit `nextOffset` (last processed offset + 1) for a partition this member holds. */
   readonly commit: (topic: string, partition: number, nextOffset: bigint) => Effect.Effect<void, CommitFailed>
   /** Partitions the processor currently holds (after its callbacks ran). */
@@ -242,260 +251,287 @@ const make = Effect.gen(function* () {
     const onRevoked = options.onRevoked ?? (() => Effect.void)
     let current: { readonly consumer: Consumer; readonly state: RunState } | undefined
 
-    const batches = Stream.unwrap(
-      Effect.gen(function* () {
-        const context = yield* Effect.context<never>()
-        const runPromise = Effect.runPromiseWith(context)
-        // Holds at most one live batch (kafkajs hands batches over one at a time) plus wake-ups and
-        // batches cancelled by a rebalance; offers beyond that suspend, so memory stays bounded.
-        const queue = yield* Queue.bounded<Item>(16)
-        const state: RunState = {
-          joinCount: 0,
-          appliedJoin: 0,
-          kafkaAssignment: new Set(),
-          lost: new Set(),
-          held: new Set(),
-          position: new Map(),
-          gate: Deferred.makeUnsafe<void>(),
-          rebalancePending: false,
-          failure: undefined,
-          stopping: false,
-          pendingItems: new Set()
-        }
-        const lagOf = (key: string) => {
-          const { topic, partition } = parsePartitionKey(key)
-          return Metric.withAttributes(consumerLag, { group: groupId, topic, partition: String(partition) })
-        }
-
-        const wake = () => {
-          if (state.rebalancePending) return
-          state.rebalancePending = true
-          // If the queue is full the flag alone is enough: the stream checks it after every take.
-          Queue.offerUnsafe(queue, wakeItem)
-        }
-
-        /** Synchronous, called from kafkajs's event emitter before it fetches for the new generation. */
-        const onJoin = (next: Set<string>) => {
-          for (const key of state.kafkaAssignment) if (!next.has(key)) state.lost.add(key)
-          state.kafkaAssignment = next
-          state.joinCount += 1
-          if (Deferred.isDoneUnsafe(state.gate)) state.gate = Deferred.makeUnsafe<void>()
-          wake()
-        }
-
-        const consumer = client.consumer({
-          groupId,
-          sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-          rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
-          heartbeatInterval: heartbeatIntervalMs,
-          maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
-          ...(options.maxBytesPerPartition === undefined ? {} : { maxBytesPerPartition: options.maxBytesPerPartition })
-        })
-        consumer.on(consumer.events.GROUP_JOIN, (event) => onJoin(keysOf(event.payload.memberAssignment)))
-        consumer.on(consumer.events.CRASH, (event) => {
-          // kafkajs has already left the group: whatever we held is gone.
-          onJoin(new Set())
-          if (!event.payload.restart) {
-            state.failure = new BrokerUnavailable({
-              message: `consumer group ${groupId} crashed: ${event.payload.error.message}`,
-              cause: event.payload.error
-            })
+    const open = (lingerMs: number, max: number) =>
+      Stream.unwrap(
+        Effect.gen(function* () {
+          const context = yield* Effect.context<never>()
+          const runPromise = Effect.runPromiseWith(context)
+          // Holds at most one live batch (kafkajs hands batches over one at a time) plus wake-ups and
+          // batches cancelled by a rebalance; offers beyond that suspend, so memory stays bounded.
+          const queue = yield* Queue.bounded<Item>(16)
+          const state: RunState = {
+            joinCount: 0,
+            appliedJoin: 0,
+            kafkaAssignment: new Set(),
+            lost: new Set(),
+            held: new Set(),
+            position: new Map(),
+            gate: Deferred.makeUnsafe<void>(),
+            rebalancePending: false,
+            failure: undefined,
+            stopping: false,
+            pendingItems: new Set()
           }
-        })
-
-        /** Run `effect` while keeping the group session alive; stop early if a heartbeat fails (rebalance). */
-        const withHeartbeat = <A>(
-          payload: EachBatchPayload,
-          effect: Effect.Effect<A>
-        ): Effect.Effect<HeartbeatResult<A>> => {
-          const beat = Effect.sleep(heartbeatIntervalMs / 2).pipe(
-            Effect.andThen(Effect.tryPromise(() => payload.heartbeat())),
-            Effect.forever
-          )
-          return Effect.raceFirst(
-            effect.pipe(Effect.map((value): HeartbeatResult<A> => ({ _tag: "Done", value }))),
-            beat.pipe(Effect.catch((e) => Effect.succeed<HeartbeatResult<A>>({ _tag: "Failed", error: e.cause })))
-          )
-        }
-
-        /** kafkajs side. Returns an error for kafkajs to see (it rejoins on rebalance errors). */
-        const handleBatch = Effect.fnUntraced(function* (payload: EachBatchPayload) {
-          const { batch } = payload
-          // Wait until the processor has run its callbacks for the current assignment.
-          while (!state.stopping && !Deferred.isDoneUnsafe(state.gate)) {
-            const waited = yield* withHeartbeat(payload, Deferred.await(state.gate))
-            if (waited._tag === "Failed") return { error: waited.error }
-          }
-          // Stale: fetched before a seek that the callbacks just issued; kafkajs re-fetches.
-          if (state.stopping || !payload.isRunning() || payload.isStale() || batch.isEmpty()) return undefined
-          const item: BatchItem = {
-            _tag: "Batch",
-            join: state.joinCount,
-            raw: batch,
-            state: "pending",
-            done: Deferred.makeUnsafe<Outcome>()
-          }
-          state.pendingItems.add(item)
-          const result = yield* withHeartbeat(
-            payload,
-            Queue.offer(queue, item).pipe(Effect.andThen(Deferred.await(item.done)))
-          )
-          state.pendingItems.delete(item)
-          if (item.state === "pending") item.state = "cancelled"
-          // Taken by the stream: kafkajs continues after it (the stream knows its position too).
-          if (item.state === "taken") payload.resolveOffset(batch.lastOffset())
-          return result._tag === "Failed" ? { error: result.error } : undefined
-        })
-
-        /** Stream side: run the callbacks for the latest assignment, then issue seeks and open the gate. */
-        const applyRebalance = Effect.gen(function* () {
-          state.rebalancePending = false
-          const join = state.joinCount
-          const diff = diffAssignment(state.held, state.kafkaAssignment, state.lost)
-          state.lost = new Set()
-          if (diff.revoked.length > 0) {
-            for (const key of diff.revoked) {
-              state.held.delete(key)
-              state.position.delete(key)
-              // Another member reports this partition's lag now.
-              yield* Metric.update(lagOf(key), 0)
-            }
-            yield* onRevoked(diff.revoked.map(parsePartitionKey))
-          }
-          if (diff.assigned.length > 0) {
-            const offsets = yield* onAssigned(diff.assigned.map(parsePartitionKey))
-            for (const key of diff.assigned) {
-              state.held.add(key)
-              const offset = offsets.get(key)
-              if (offset !== undefined) state.position.set(key, offset)
-            }
-          }
-          if (diff.revoked.length > 0 || diff.assigned.length > 0) {
-            yield* Effect.logDebug("consumer assignment changed").pipe(
-              Effect.annotateLogs({
-                groupId,
-                revoked: diff.revoked.join(","),
-                assigned: diff.assigned.join(","),
-                held: [...state.held].sort().join(",")
-              })
-            )
-          }
-          state.appliedJoin = join
-          // A newer join arrived while the callbacks ran: its own pass will seek and open the gate.
-          if (join !== state.joinCount) return
-          for (const key of state.held) {
-            const offset = state.position.get(key)
-            if (offset === undefined) continue
+          const lagOf = (key: string) => {
             const { topic, partition } = parsePartitionKey(key)
-            yield* Effect.try(() => consumer.seek({ topic, partition, offset: offset.toString() })).pipe(
-              Effect.catch((error) => Effect.logWarning(`seek ${key} to ${offset} failed: ${String(error.cause)}`))
+            return Metric.withAttributes(consumerLag, { group: groupId, topic, partition: String(partition) })
+          }
+
+          const wake = () => {
+            if (state.rebalancePending) return
+            state.rebalancePending = true
+            // If the queue is full the flag alone is enough: the stream checks it after every take.
+            Queue.offerUnsafe(queue, wakeItem)
+          }
+
+          /** Synchronous, called from kafkajs's event emitter before it fetches for the new generation. */
+          const onJoin = (next: Set<string>) => {
+            for (const key of state.kafkaAssignment) if (!next.has(key)) state.lost.add(key)
+            state.kafkaAssignment = next
+            state.joinCount += 1
+            if (Deferred.isDoneUnsafe(state.gate)) state.gate = Deferred.makeUnsafe<void>()
+            wake()
+          }
+
+          const consumer = client.consumer({
+            groupId,
+            sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+            rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
+            heartbeatInterval: heartbeatIntervalMs,
+            maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
+            ...(options.maxBytesPerPartition === undefined
+              ? {}
+              : { maxBytesPerPartition: options.maxBytesPerPartition })
+          })
+          consumer.on(consumer.events.GROUP_JOIN, (event) => onJoin(keysOf(event.payload.memberAssignment)))
+          consumer.on(consumer.events.CRASH, (event) => {
+            // kafkajs has already left the group: whatever we held is gone.
+            onJoin(new Set())
+            if (!event.payload.restart) {
+              state.failure = new BrokerUnavailable({
+                message: `consumer group ${groupId} crashed: ${event.payload.error.message}`,
+                cause: event.payload.error
+              })
+            }
+          })
+
+          /** Run `effect` while keeping the group session alive; stop early if a heartbeat fails (rebalance). */
+          const withHeartbeat = <A>(
+            payload: EachBatchPayload,
+            effect: Effect.Effect<A>
+          ): Effect.Effect<HeartbeatResult<A>> => {
+            const beat = Effect.sleep(heartbeatIntervalMs / 2).pipe(
+              Effect.andThen(Effect.tryPromise(() => payload.heartbeat())),
+              Effect.forever
+            )
+            return Effect.raceFirst(
+              effect.pipe(Effect.map((value): HeartbeatResult<A> => ({ _tag: "Done", value }))),
+              beat.pipe(Effect.catch((e) => Effect.succeed<HeartbeatResult<A>>({ _tag: "Failed", error: e.cause })))
             )
           }
-          Deferred.doneUnsafe(state.gate, Exit.void)
-        })
 
-        /** Stream side: accept a batch if it belongs to what the processor holds now. */
-        const takeBatch = Effect.fnUntraced(function* (item: BatchItem) {
-          state.pendingItems.delete(item)
-          if (item.state !== "pending") return undefined
-          const { raw } = item
-          const key = partitionKey(raw)
-          if (state.stopping || item.join !== state.appliedJoin || !state.held.has(key)) {
-            item.state = "dropped"
-            Deferred.doneUnsafe(item.done, Exit.succeed<Outcome>("dropped"))
-            return undefined
-          }
-          item.state = "taken"
-          Deferred.doneUnsafe(item.done, Exit.succeed<Outcome>("taken"))
-          const from = state.position.get(key)
-          // Belt and braces against re-delivery: never hand out offsets below the known position.
-          const messages = raw.messages
-            .map(toConsumedMessage)
-            .filter((message) => from === undefined || message.offset >= from)
-          const lastOffset = BigInt(raw.lastOffset())
-          const highWatermark = BigInt(raw.highWatermark)
-          state.position.set(key, lastOffset + 1n)
-          yield* Metric.update(lagOf(key), Number(highWatermark - lastOffset - 1n))
-          const first = messages[0]
-          const last = messages[messages.length - 1]
-          if (first === undefined || last === undefined) return undefined
-          yield* Metric.update(batchesConsumed, 1)
-          return {
-            topic: raw.topic,
-            partition: raw.partition,
-            firstOffset: first.offset,
-            lastOffset: last.offset,
-            highWatermark,
-            messages
-          } satisfies RecordBatch
-        })
-
-        const next: Effect.Effect<RecordBatch, E | BrokerUnavailable, R> = Effect.gen(function* () {
-          while (true) {
-            if (state.failure !== undefined) return yield* state.failure
-            if (state.rebalancePending) {
-              yield* applyRebalance
-              continue
+          /** kafkajs side. Returns an error for kafkajs to see (it rejoins on rebalance errors). */
+          const handleBatch = Effect.fnUntraced(function* (payload: EachBatchPayload) {
+            const { batch } = payload
+            // Wait until the processor has run its callbacks for the current assignment.
+            while (!state.stopping && !Deferred.isDoneUnsafe(state.gate)) {
+              const waited = yield* withHeartbeat(payload, Deferred.await(state.gate))
+              if (waited._tag === "Failed") return { error: waited.error }
             }
-            const item = yield* Queue.take(queue)
-            if (item._tag === "Wake") continue
-            // A join may have happened while we waited; apply it first so the item is judged against it.
-            if (state.rebalancePending) yield* applyRebalance
-            const batch = yield* takeBatch(item)
-            if (batch !== undefined) return batch
-          }
-        })
+            // Stale: fetched before a seek that the callbacks just issued; kafkajs re-fetches.
+            if (state.stopping || !payload.isRunning() || payload.isStale() || batch.isEmpty()) return undefined
+            const item: BatchItem = {
+              _tag: "Batch",
+              join: state.joinCount,
+              raw: batch,
+              state: "pending",
+              done: Deferred.makeUnsafe<Outcome>()
+            }
+            state.pendingItems.add(item)
+            const result = yield* withHeartbeat(
+              payload,
+              Queue.offer(queue, item).pipe(Effect.andThen(Deferred.await(item.done)))
+            )
+            state.pendingItems.delete(item)
+            if (item.state === "pending") item.state = "cancelled"
+            // Taken by the stream: kafkajs continues after it (the stream knows its position too).
+            if (item.state === "taken") payload.resolveOffset(batch.lastOffset())
+            return result._tag === "Failed" ? { error: result.error } : undefined
+          })
 
-        const stop = Effect.gen(function* () {
-          state.stopping = true
-          for (const item of state.pendingItems) {
-            if (item.state === "pending") {
+          /** Stream side: run the callbacks for the latest assignment, then issue seeks and open the gate. */
+          const applyRebalance = Effect.gen(function* () {
+            state.rebalancePending = false
+            const join = state.joinCount
+            const diff = diffAssignment(state.held, state.kafkaAssignment, state.lost)
+            state.lost = new Set()
+            if (diff.revoked.length > 0) {
+              for (const key of diff.revoked) {
+                state.held.delete(key)
+                state.position.delete(key)
+                // Another member reports this partition's lag now.
+                yield* Metric.update(lagOf(key), 0)
+              }
+              yield* onRevoked(diff.revoked.map(parsePartitionKey))
+            }
+            if (diff.assigned.length > 0) {
+              const offsets = yield* onAssigned(diff.assigned.map(parsePartitionKey))
+              for (const key of diff.assigned) {
+                state.held.add(key)
+                const offset = offsets.get(key)
+                if (offset !== undefined) state.position.set(key, offset)
+              }
+            }
+            if (diff.revoked.length > 0 || diff.assigned.length > 0) {
+              yield* Effect.logDebug("consumer assignment changed").pipe(
+                Effect.annotateLogs({
+                  groupId,
+                  revoked: diff.revoked.join(","),
+                  assigned: diff.assigned.join(","),
+                  held: [...state.held].sort().join(",")
+                })
+              )
+            }
+            state.appliedJoin = join
+            // A newer join arrived while the callbacks ran: its own pass will seek and open the gate.
+            if (join !== state.joinCount) return
+            for (const key of state.held) {
+              const offset = state.position.get(key)
+              if (offset === undefined) continue
+              const { topic, partition } = parsePartitionKey(key)
+              yield* Effect.try(() => consumer.seek({ topic, partition, offset: offset.toString() })).pipe(
+                Effect.catch((error) => Effect.logWarning(`seek ${key} to ${offset} failed: ${String(error.cause)}`))
+              )
+            }
+            Deferred.doneUnsafe(state.gate, Exit.void)
+          })
+
+          /** Stream side: accept a batch if it belongs to what the processor holds now. */
+          const takeBatch = Effect.fnUntraced(function* (item: BatchItem) {
+            state.pendingItems.delete(item)
+            if (item.state !== "pending") return undefined
+            const { raw } = item
+            const key = partitionKey(raw)
+            if (state.stopping || item.join !== state.appliedJoin || !state.held.has(key)) {
               item.state = "dropped"
               Deferred.doneUnsafe(item.done, Exit.succeed<Outcome>("dropped"))
+              return undefined
             }
-          }
-          Deferred.doneUnsafe(state.gate, Exit.void)
-          // Still a member here, so onRevoked may commit.
-          if (state.held.size > 0) {
-            yield* onRevoked([...state.held].sort().map(parsePartitionKey)).pipe(
-              Effect.catchCause((cause) => Effect.logWarning("onRevoked failed while stopping", cause))
-            )
-          }
-          for (const key of state.held) yield* Metric.update(lagOf(key), 0)
-          state.held.clear()
-          current = undefined
-          yield* Effect.tryPromise(() => consumer.disconnect()).pipe(
-            Effect.timeout("15 seconds"),
-            Effect.catchCause((cause) => Effect.logWarning(`consumer ${groupId} did not disconnect cleanly`, cause))
-          )
-        })
+            item.state = "taken"
+            Deferred.doneUnsafe(item.done, Exit.succeed<Outcome>("taken"))
+            const from = state.position.get(key)
+            // Belt and braces against re-delivery: never hand out offsets below the known position.
+            const messages = raw.messages
+              .map(toConsumedMessage)
+              .filter((message) => from === undefined || message.offset >= from)
+            const lastOffset = BigInt(raw.lastOffset())
+            const highWatermark = BigInt(raw.highWatermark)
+            state.position.set(key, lastOffset + 1n)
+            yield* Metric.update(lagOf(key), Number(highWatermark - lastOffset - 1n))
+            const first = messages[0]
+            const last = messages[messages.length - 1]
+            if (first === undefined || last === undefined) return undefined
+            yield* Metric.update(batchesConsumed, 1)
+            return {
+              topic: raw.topic,
+              partition: raw.partition,
+              firstOffset: first.offset,
+              lastOffset: last.offset,
+              highWatermark,
+              messages
+            } satisfies RecordBatch
+          })
 
-        yield* Effect.acquireRelease(
-          Effect.tryPromise({
-            try: () => consumer.connect(),
-            catch: (cause) => new BrokerUnavailable({ message: `consumer ${groupId} could not connect`, cause })
-          }),
-          () => stop
-        )
-        current = { consumer, state }
-        yield* Effect.tryPromise({
-          try: async () => {
-            await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true })
-            await consumer.run({
-              autoCommit: false,
-              eachBatchAutoResolve: false,
-              partitionsConsumedConcurrently: 1,
-              eachBatch: async (payload) => {
-                const failed = await runPromise(handleBatch(payload))
-                if (failed !== undefined) throw failed.error
+          /** An item taken while grouping that must wait for a rebalance: the next call judges it first. */
+          let carried: Item | undefined
+          const next: Effect.Effect<RecordBatch, E | BrokerUnavailable, R> = Effect.gen(function* () {
+            while (true) {
+              if (state.failure !== undefined) return yield* state.failure
+              if (state.rebalancePending) {
+                yield* applyRebalance
+                continue
               }
-            })
-          },
-          catch: (cause) => new BrokerUnavailable({ message: `consumer ${groupId} could not start`, cause })
+              const item = carried ?? (yield* Queue.take(queue))
+              carried = undefined
+              if (item._tag === "Wake") continue
+              // A join may have happened while we waited; apply it first so the item is judged against it.
+              if (state.rebalancePending) yield* applyRebalance
+              const batch = yield* takeBatch(item)
+              if (batch !== undefined) return batch
+            }
+          })
+
+          const stop = Effect.gen(function* () {
+            state.stopping = true
+            for (const item of state.pendingItems) {
+              if (item.state === "pending") {
+                item.state = "dropped"
+                Deferred.doneUnsafe(item.done, Exit.succeed<Outcome>("dropped"))
+              }
+            }
+            Deferred.doneUnsafe(state.gate, Exit.void)
+            // Still a member here, so onRevoked may commit.
+            if (state.held.size > 0) {
+              yield* onRevoked([...state.held].sort().map(parsePartitionKey)).pipe(
+                Effect.catchCause((cause) => Effect.logWarning("onRevoked failed while stopping", cause))
+              )
+            }
+            for (const key of state.held) yield* Metric.update(lagOf(key), 0)
+            state.held.clear()
+            current = undefined
+            yield* Effect.tryPromise(() => consumer.disconnect()).pipe(
+              Effect.timeout("15 seconds"),
+              Effect.catchCause((cause) => Effect.logWarning(`consumer ${groupId} did not disconnect cleanly`, cause))
+            )
+          })
+
+          yield* Effect.acquireRelease(
+            Effect.tryPromise({
+              try: () => consumer.connect(),
+              catch: (cause) => new BrokerUnavailable({ message: `consumer ${groupId} could not connect`, cause })
+            }),
+            () => stop
+          )
+          current = { consumer, state }
+          yield* Effect.tryPromise({
+            try: async () => {
+              await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true })
+              await consumer.run({
+                autoCommit: false,
+                eachBatchAutoResolve: false,
+                partitionsConsumedConcurrently: 1,
+                eachBatch: async (payload) => {
+                  const failed = await runPromise(handleBatch(payload))
+                  if (failed !== undefined) throw failed.error
+                }
+              })
+            },
+            catch: (cause) => new BrokerUnavailable({ message: `consumer ${groupId} could not start`, cause })
+          })
+          const nextGroup: Effect.Effect<ReadonlyArray<RecordBatch>, E | BrokerUnavailable, R> = Effect.gen(
+            function* () {
+              const group = [yield* next]
+              while (group.length < max && state.failure === undefined && !state.rebalancePending) {
+                const taken = yield* Queue.take(queue).pipe(Effect.timeoutOption(lingerMs))
+                if (Option.isNone(taken)) break
+                const item = taken.value
+                if (item._tag === "Wake") continue
+                if (state.rebalancePending) {
+                  carried = item
+                  break
+                }
+                const batch = yield* takeBatch(item)
+                if (batch !== undefined) group.push(batch)
+              }
+              return group
+            }
+          )
+          return Stream.fromEffectRepeat(nextGroup)
         })
-        return Stream.fromEffectRepeat(next)
-      })
-    )
+      )
+
+    const batches = open(0, 1).pipe(Stream.flattenIterable)
+    const batchGroups = (lingerMs: number, max: number) => open(lingerMs, Math.max(1, max))
 
     const commit = Effect.fn("EventConsumer.commit")(function* (topic: string, partition: number, nextOffset: bigint) {
       const run = current
@@ -523,7 +559,7 @@ const make = Effect.gen(function* () {
 
     const assignment = Effect.sync(() => [...(current?.state.held ?? [])].sort().map(parsePartitionKey))
 
-    return { batches, commit, assignment }
+    return { batches, batchGroups, commit, assignment }
   }
 
   return EventConsumer.of({ group })

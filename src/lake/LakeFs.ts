@@ -83,6 +83,68 @@ export const writeFileAtomic = (file: string, temp: string, content: string) =>
     await syncPath(path.dirname(file))
   })
 
+/**
+ * Writes `content` into `file` at byte `position` (creating the file at 0) and fsyncs it; the directory
+ * too when the file is new, so that the entry is as durable as the bytes. Returns the bytes written.
+ * Positional rather than appending: whatever lies past `position` (a tail nobody committed) is overwritten.
+ */
+export const writeAtDurable = (file: string, position: number, content: string) =>
+  io("write", file, async () => {
+    const bytes = Buffer.from(content)
+    const handle = await fs.open(file, position === 0 ? "w" : "r+")
+    try {
+      let written = 0
+      while (written < bytes.length) {
+        written += (await handle.write(bytes, written, bytes.length - written, position + written)).bytesWritten
+      }
+      await handle.datasync()
+    } finally {
+      await handle.close()
+    }
+    if (position === 0) await syncPath(path.dirname(file))
+    return bytes.length
+  })
+
+/** Writes `lines` (each ended by a newline) under a temporary name, fsyncs, renames over `file`; returns the bytes written. */
+export const writeLinesAtomic = (file: string, temp: string, lines: Iterable<string>) =>
+  io("write", file, async () => {
+    const handle = await fs.open(temp, "w")
+    let bytes = 0
+    try {
+      let pending: Array<string> = []
+      let pendingLength = 0
+      for (const line of lines) {
+        pending.push(line, "\n")
+        pendingLength += line.length + 1
+        if (pendingLength >= 1 << 20) {
+          const chunk = Buffer.from(pending.join(""))
+          await handle.write(chunk)
+          bytes += chunk.length
+          pending = []
+          pendingLength = 0
+        }
+      }
+      const chunk = Buffer.from(pending.join(""))
+      await handle.write(chunk)
+      bytes += chunk.length
+      await handle.sync()
+    } finally {
+      await handle.close()
+    }
+    await fs.rename(temp, file)
+    await syncPath(path.dirname(file))
+    return bytes
+  })
+
+/** Reads a file's bytes; `undefined` when it does not exist. */
+export const readBytesIfExists = (file: string): Effect.Effect<Buffer | undefined, LakeIoError> =>
+  io("read", file, () =>
+    fs.readFile(file).then(
+      (bytes): Buffer | undefined => bytes,
+      (cause: unknown) => (isErrno(cause, "ENOENT") ? undefined : Promise.reject(cause))
+    )
+  )
+
 /** Removes files (absent ones are fine) and makes the removal durable. */
 export const removeFilesDurable = (dir: string, names: ReadonlyArray<string>) =>
   io("remove from", dir, async () => {

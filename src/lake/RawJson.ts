@@ -28,7 +28,6 @@ declare const RawEventJsonBrand: unique symbol
 export type RawEventJson = string & { readonly [RawEventJsonBrand]: true }
 
 const QUOTE = 0x22
-const BACKSLASH = 0x5c
 const COLON = 0x3a
 const MINUS = 0x2d
 const ZERO = 0x30
@@ -57,28 +56,38 @@ const countKeys = (value: unknown): number => {
 
 /**
  * The text, when it may replace `JSON.stringify(parsed)` in the staging (see the module comment);
- * `parsed` must be `JSON.parse(text)`. One pass of `charCodeAt` (a plain loop: it runs per event).
+ * `parsed` must be `JSON.parse(text)`. It runs per event: strings (most of the text) are skipped with
+ * `indexOf` to their closing quote, so only the characters between them are looked at one by one.
  */
 export const rawEventJson = (text: string, parsed: unknown): RawEventJson | undefined => {
   const n = text.length
   if (n === 0 || text.charCodeAt(0) !== OPEN_BRACE || !text.isWellFormed()) return undefined
   let keys = 0
-  let inString = false
+  // Backslashes occur only inside strings (the text parsed); the next one is looked up again only once passed.
+  let backslash = text.indexOf("\\")
+  if (backslash === -1) backslash = n
   for (let i = 0; i < n; i++) {
     const c = text.charCodeAt(i)
-    if (inString) {
-      if (c === BACKSLASH) {
-        i++
-        if (text.charCodeAt(i) === LOWER_U) {
-          const d = text.charCodeAt(i + 1)
+    if (c === QUOTE) {
+      let j = i + 1
+      for (;;) {
+        const close = text.indexOf('"', j)
+        if (close === -1) return undefined
+        if (backslash > close) {
+          j = close
+          break
+        }
+        // An escape before the closing quote: `\u` + d… is a surrogate; the escaped character is skipped.
+        if (text.charCodeAt(backslash + 1) === LOWER_U) {
+          const d = text.charCodeAt(backslash + 2)
           if (d === LOWER_D || d === UPPER_D) return undefined
         }
-      } else if (c === QUOTE) {
-        inString = false
-        if (text.charCodeAt(i + 1) === COLON) keys++
+        j = backslash + 2
+        backslash = text.indexOf("\\", j)
+        if (backslash === -1) backslash = n
       }
-    } else if (c === QUOTE) {
-      inString = true
+      if (text.charCodeAt(j + 1) === COLON) keys++
+      i = j
     } else if (c <= 0x20) {
       // Whitespace or a control character outside a string: not minified JSON.
       return undefined
@@ -91,6 +100,6 @@ export const rawEventJson = (text: string, parsed: unknown): RawEventJson | unde
       if (!(after >= ONE && after <= NINE)) return undefined
     }
   }
-  if (inString || keys !== countKeys(parsed)) return undefined
+  if (keys !== countKeys(parsed)) return undefined
   return text as RawEventJson
 }

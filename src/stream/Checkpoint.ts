@@ -1,7 +1,9 @@
 /**
- * The stream state as it goes into the checkpoint's commit record (DESIGN "Checkpoint"): plain JSON,
- * decoded through a Schema because a checkpoint file is untrusted input. The queues that index the
- * state by time are not stored; decoding rebuilds them.
+ * The stream state as it goes into a checkpoint snapshot (DESIGN "Checkpoint"): plain JSON, decoded
+ * through a Schema because a checkpoint file is untrusted input. The queues that index the state by
+ * time are not stored; decoding rebuilds them. A snapshot file is NDJSON (a header, then parts of at
+ * most PART_ITEMS entries), so that neither writing nor reading holds the whole state as one string:
+ * at 5k events/s the horizon's state is hundreds of MB of JSON, past V8's longest string.
  */
 import { Effect, Schema } from "effect"
 import { restoreDedup } from "./Dedup.ts"
@@ -54,7 +56,7 @@ const UserSessionsJson = Schema.Struct({
 
 const CountsJson = Schema.Record(Schema.String, Count)
 
-const WindowJson = Schema.Struct({
+export const WindowJson = Schema.Struct({
   minuteStartMs: TimeMs,
   partition: Partition,
   events: Count,
@@ -69,6 +71,21 @@ const WindowJson = Schema.Struct({
   latencyBuckets: Schema.Array(Count).check(
     Schema.isBetweenLength(LATENCY_BUCKET_BOUNDS_MS.length + 1, LATENCY_BUCKET_BOUNDS_MS.length + 1)
   )
+})
+
+/** An open window with its user set (not its size), so that a restored window keeps counting distinct users. */
+export const encodeWindow = (acc: WindowAccumulator): typeof WindowJson.Type => {
+  const { distinctUsers: _size, ...measures } = measuresOf(acc)
+  return { minuteStartMs: acc.minuteStartMs, partition: acc.partition, ...measures, users: [...acc.users] }
+}
+
+export const decodeWindow = (w: typeof WindowJson.Type): WindowAccumulator => ({
+  ...w,
+  eventsByType: new Map(Object.entries(w.eventsByType)),
+  users: new Set(w.users),
+  funnelSteps: new Map(Object.entries(w.funnelSteps)),
+  revenueByCurrency: new Map(Object.entries(w.revenueByCurrency)),
+  latencyBuckets: [...w.latencyBuckets]
 })
 
 export const StreamCheckpoint = Schema.Struct({
@@ -92,69 +109,97 @@ export const watermarkToJson = (watermarkMs: number): typeof WatermarkJson.Type 
 export const watermarkFromJson = (json: typeof WatermarkJson.Type): number =>
   json === "-Infinity" ? Number.NEGATIVE_INFINITY : json === "Infinity" ? Number.POSITIVE_INFINITY : json
 
+const encodeUser = (user: UserSessions): typeof UserSessionsJson.Type => ({
+  userId: user.userId,
+  partition: user.partition,
+  dueMs: user.dueMs,
+  folded: user.folded.map((s) => ({ ...s })),
+  pending: user.pending.map((e) => ({
+    eventId: e.eventId,
+    eventTimeMs: e.eventTimeMs,
+    eventType: e.eventType,
+    deviceType: e.deviceType,
+    utmSource: e.utmSource,
+    utmMedium: e.utmMedium,
+    utmCampaign: e.utmCampaign,
+    partition: e.partition
+  }))
+})
+
+const decodeUser = (u: typeof UserSessionsJson.Type): UserSessions => ({
+  userId: u.userId,
+  partition: u.partition,
+  dueMs: u.dueMs,
+  folded: u.folded.map((s) => ({ ...s })),
+  pending: u.pending.map((e) => ({ ...e }))
+})
+
+/** The whole state as one JSON value (tests compare states through it). */
 export const encodeState = (state: StreamState): StreamCheckpoint => {
   assertCurrent(state)
   return {
     version: 1,
     watermarkMs: watermarkToJson(state.watermarkMs),
     dedup: Array.from(state.dedup.entries, ([eventId, e]) => [eventId, e.firstEventTimeMs, e.partition] as const),
-    users: Array.from(state.sessions.users.values(), (user) => ({
-      userId: user.userId,
-      partition: user.partition,
-      dueMs: user.dueMs,
-      folded: user.folded.map((s) => ({ ...s })),
-      pending: user.pending.map((e) => ({
-        eventId: e.eventId,
-        eventTimeMs: e.eventTimeMs,
-        eventType: e.eventType,
-        deviceType: e.deviceType,
-        utmSource: e.utmSource,
-        utmMedium: e.utmMedium,
-        utmCampaign: e.utmCampaign,
-        partition: e.partition
-      }))
-    })),
+    users: Array.from(state.sessions.users.values(), encodeUser),
     windows: Array.from(state.windows.byPartition.values()).flatMap((minutes) =>
-      Array.from(minutes.values(), (acc) => {
-        // The user set itself is kept (not its size) so that a restored window keeps counting distinct users.
-        const { distinctUsers: _size, ...measures } = measuresOf(acc)
-        return { minuteStartMs: acc.minuteStartMs, partition: acc.partition, ...measures, users: [...acc.users] }
-      })
+      Array.from(minutes.values(), encodeWindow)
     )
   }
 }
 
-const stateFromCheckpoint = (checkpoint: StreamCheckpoint): StreamState =>
-  restoreState({
-    watermarkMs: watermarkFromJson(checkpoint.watermarkMs),
-    dedup: restoreDedup(checkpoint.dedup),
-    sessions: restoreSessions(
-      checkpoint.users.map(
-        (u): UserSessions => ({
-          userId: u.userId,
-          partition: u.partition,
-          dueMs: u.dueMs,
-          folded: u.folded.map((s) => ({ ...s })),
-          pending: u.pending.map((e) => ({ ...e }))
-        })
-      )
-    ),
-    windows: restoreWindows(
-      checkpoint.windows.map(
-        (w): WindowAccumulator => ({
-          ...w,
-          eventsByType: new Map(Object.entries(w.eventsByType)),
-          users: new Set(w.users),
-          funnelSteps: new Map(Object.entries(w.funnelSteps)),
-          revenueByCurrency: new Map(Object.entries(w.revenueByCurrency)),
-          latencyBuckets: [...w.latencyBuckets]
-        })
-      )
-    )
+const SnapshotHeader = Schema.Struct({ version: Schema.Literal(1), watermarkMs: WatermarkJson })
+const SnapshotPart = Schema.Union([
+  Schema.Struct({ dedup: StreamCheckpoint.fields.dedup }),
+  Schema.Struct({ users: StreamCheckpoint.fields.users }),
+  Schema.Struct({ windows: StreamCheckpoint.fields.windows })
+])
+const decodeHeader = Schema.decodeUnknownEffect(Schema.fromJsonString(SnapshotHeader))
+const decodePart = Schema.decodeUnknownEffect(Schema.fromJsonString(SnapshotPart))
+
+const PART_ITEMS = 4096
+
+function* chunks<A, B>(items: Iterable<A>, f: (a: A) => B): Generator<Array<B>> {
+  let chunk: Array<B> = []
+  for (const item of items) {
+    chunk.push(f(item))
+    if (chunk.length === PART_ITEMS) {
+      yield chunk
+      chunk = []
+    }
+  }
+  if (chunk.length > 0) yield chunk
+}
+
+/** The snapshot's lines (without line ends): read lazily from `state`, which must not change meanwhile. */
+export function* snapshotLines(state: StreamState): Generator<string> {
+  assertCurrent(state)
+  yield JSON.stringify({ version: 1, watermarkMs: watermarkToJson(state.watermarkMs) })
+  for (const dedup of chunks(state.dedup.entries.values(), (e) => [e.eventId, e.firstEventTimeMs, e.partition])) {
+    yield JSON.stringify({ dedup })
+  }
+  for (const users of chunks(state.sessions.users.values(), encodeUser)) yield JSON.stringify({ users })
+  for (const minutes of state.windows.byPartition.values()) {
+    for (const windows of chunks(minutes.values(), encodeWindow)) yield JSON.stringify({ windows })
+  }
+}
+
+/** Decodes a snapshot's lines, failing with a `SchemaError`. */
+export const decodeSnapshot = Effect.fnUntraced(function* (lines: ReadonlyArray<string>) {
+  const header = yield* decodeHeader(lines[0] ?? "")
+  const dedup: Array<readonly [string, number, number]> = []
+  const users: Array<UserSessions> = []
+  const windows: Array<WindowAccumulator> = []
+  for (let i = 1; i < lines.length; i++) {
+    const part = yield* decodePart(lines[i] ?? "")
+    if ("dedup" in part) for (const entry of part.dedup) dedup.push(entry)
+    else if ("users" in part) for (const user of part.users) users.push(decodeUser(user))
+    else for (const window of part.windows) windows.push(decodeWindow(window))
+  }
+  return restoreState({
+    watermarkMs: watermarkFromJson(header.watermarkMs),
+    dedup: restoreDedup(dedup),
+    sessions: restoreSessions(users),
+    windows: restoreWindows(windows)
   })
-
-const decodeCheckpoint = Schema.decodeUnknownEffect(StreamCheckpoint)
-
-/** Decodes a checkpoint's state (e.g. `JSON.parse` of the commit record), failing with a `SchemaError`. */
-export const decodeState = (json: unknown): Effect.Effect<StreamState, Schema.SchemaError> =>
-  Effect.map(decodeCheckpoint(json), stateFromCheckpoint)
+})

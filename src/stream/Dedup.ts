@@ -23,7 +23,8 @@ export interface DedupState {
   readonly expiry: TimeQueue<DedupEntry>
 }
 
-const record = (dedup: DedupState, entry: DedupEntry): void => {
+/** Records `entry` (replacing an expired entry of the same id that a changelog replay has not evicted yet). */
+export const recordDedup = (dedup: DedupState, entry: DedupEntry): void => {
   dedup.entries.set(entry.eventId, entry)
   dedup.expiry.push(entry.firstEventTimeMs, entry)
 }
@@ -35,7 +36,7 @@ export const restoreDedup = (
 ): DedupState => {
   const dedup = emptyDedup()
   for (const [eventId, firstEventTimeMs, partition] of entries) {
-    record(dedup, { eventId, firstEventTimeMs, partition })
+    recordDedup(dedup, { eventId, firstEventTimeMs, partition })
   }
   return dedup
 }
@@ -46,14 +47,17 @@ export const isDuplicate = (
   event: { readonly eventId: string; readonly eventTimeMs: number; readonly partition: number }
 ): boolean => {
   if (dedup.entries.has(event.eventId)) return true
-  record(dedup, { eventId: event.eventId, firstEventTimeMs: event.eventTimeMs, partition: event.partition })
+  recordDedup(dedup, { eventId: event.eventId, firstEventTimeMs: event.eventTimeMs, partition: event.partition })
   return false
 }
 
-/** Drops every entry with W ≥ first event time + delay. */
+/**
+ * Drops every entry with W ≥ first event time + delay. Only the entry itself: a changelog replay may
+ * have recorded a newer copy of the id before evicting the older one.
+ */
 export const evictDedup = (dedup: DedupState, watermarkMs: number, delayMs: number): void => {
   dedup.expiry.popUntil(watermarkMs - delayMs, (_, entry) => {
-    dedup.entries.delete(entry.eventId)
+    if (dedup.entries.get(entry.eventId) === entry) dedup.entries.delete(entry.eventId)
   })
 }
 

@@ -32,8 +32,8 @@ export interface PartitionRun {
   maxEventTimeMs: number | null
   /** Sessions closed while the partition had no records, waiting for a batch whose offsets can name their file. */
   unwritten: Array<SessionRecord>
-  /** An unfinished plan found at assignment, re-run once all its records are here. */
-  replay: PendingReplay | undefined
+  /** Unfinished plans found at assignment, in order: each is re-run once all its records are here. */
+  readonly replays: Array<PendingReplay>
 }
 
 /** Anything with a Kafka offset: the processor feeds decoded records (`InputRecord`). */

@@ -4,42 +4,63 @@
  * partition (MicroBatch.ts) and makes each batch durable with the checkpoint protocol:
  *
  *   1. plan      write every participating partition's plan (Checkpointer.ts)
- *   2. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
+ *   2. publish   dead letters to events_deadletter, window updates and progress to kpi_minute (the
+ *                plan is durable, so a re-run sends identical records)
+ *   3. lake      events and closed sessions to Parquet, one file set per (partition, offset range):
  *                temporary name, fsync, rename (EventFileWriter, SessionFileWriter)
- *   3. publish   dead letters to events_deadletter, window updates and progress to kpi_minute,
- *                concurrently with 2 (the plan is durable, so a re-run sends identical records)
- *   4. commit    every participating partition's commit record (offsets, W, state), atomically
+ *   4. commit    every participating partition's changelog lines (what each batch changed in its state,
+ *                serialised when it was planned) and commit record (offsets, W, where the state is)
  *   5. group     commit offsets to the consumer group: for lag monitoring only
  *
- * Records are decoded as they are fetched (Input.decodeBatch: decoding needs no state), upstream of a
- * one-batch buffer, so the next micro-batch is decoded while this one waits for DuckDB and fsync; the
- * steps above stay strictly in order per micro-batch.
+ * Steps 3-5 do not run for every micro-batch: a micro-batch plans and publishes (live KPIs every
+ * trigger), and once per LAUNCHPAD_LAKE_INTERVAL_MS (or LAUNCHPAD_TRIGGER_EVENTS records) one marked
+ * in its plan as committing writes the files of all the partition's batches since its last commit
+ * (one file set named by their whole offset range) and commits them. Their plans stay in the plan file
+ * until then, and a restart re-runs them all in order: the marks make the re-run write the same files.
+ * Steps 3-5 run in the background while the next micro-batches are planned and published, one group
+ * after the other. Records are decoded as they are fetched (Input.decodeBatch: decoding needs no
+ * state), upstream of a one-batch buffer.
  *
  * Kpi updates go out before the commit record: a crash between the two re-runs the plan, which sends
  * the same records again (the warehouse upserts by (minute, partition), so that is harmless); the
  * other order would lose them for good. Dead letters are sent at least once for the same reason.
  *
  * Assignment resumes each partition from its commit record (seeking the consumer there), not from the
- * group's offsets; an unfinished plan is re-run first, once its records are back. The processor's W
+ * group's offsets; unfinished plans are re-run first, once their records are back. The processor's W
  * becomes the largest W among the restored partitions: each partition's state is settled to the W it
  * was committed under, and a lower W would let events re-open windows that were already sent closed.
- * Revocation drops the partition's state: every batch already committed it. Before its plan and its
+ * Revocation drops the partition's state once the groups being written are committed; the plans of its
+ * open group are left to its next owner, who re-runs them. Before its plan and its
  * commit record a partition checks that this instance still owns it (an eager rebalance can give it
  * to another member while a batch runs). Any failure restarts the consumer from the checkpoint with
  * capped exponential backoff (the core's state is spent by a failed batch).
  */
-import { Clock, Context, Duration, Effect, Layer, Metric, Option, Schedule, Semaphore, Sink, Stream } from "effect"
+import {
+  Clock,
+  Context,
+  Duration,
+  Effect,
+  Fiber,
+  Layer,
+  Metric,
+  Option,
+  Schedule,
+  type Scope,
+  Semaphore,
+  Sink,
+  Stream
+} from "effect"
 import { Settings } from "../domain/Settings.ts"
 import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
 import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
-import { EventFileWriter } from "../lake/EventFileWriter.ts"
+import { EventFileWriter, type LakeWriterError } from "../lake/EventFileWriter.ts"
 import type { EventLakeRow, SessionRow } from "../lake/LakeTable.ts"
 import type { WrittenFile } from "../lake/ParquetFileWriter.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import type { StreamRules } from "./Batch.ts"
-import { Checkpointer, type PartitionPlan } from "./Checkpointer.ts"
+import { Checkpointer, type PartitionPlan, type PreparedCommit } from "./Checkpointer.ts"
 import { type DecodedBatch, decodeBatch, type InputRecord } from "./Input.ts"
 import { encodeKpiUpdate, type KpiUpdate, kpiKey, windowRecord } from "./KpiUpdate.ts"
 import {
@@ -47,6 +68,7 @@ import {
   newOutput,
   type PartitionOutput,
   type PartitionRun,
+  type PendingReplay,
   participates,
   type StepOptions,
   stepAdvance,
@@ -142,6 +164,12 @@ const microBatchTrigger = (interval: Duration.Duration, triggerEvents: number) =
     })
   )
 
+/**
+ * Groups of micro-batches whose lake files and commit may be under way while the next ones are planned.
+ * One: a deeper queue held more batches in memory (catch-up: ~75 MB per 50k events) without writing faster.
+ */
+const MAX_IN_FLIGHT = 1
+
 const sessionRow = ({ partition, ...session }: SessionRecord, processedAtMs: number): SessionRow => ({
   ...session,
   kafkaPartition: partition,
@@ -180,9 +208,55 @@ const make = (options: StreamProcessorOptions) =>
     const lagGauge = (partition: number) =>
       Metric.withAttributes(StreamMetrics.consumerLag, { topic: TOPIC, partition: String(partition) })
 
+    /** A partition's micro-batch once planned: what steps 3-5 need, fixed when it was planned. */
+    interface Planned {
+      readonly out: PartitionOutput
+      readonly plan: PartitionPlan
+      /** On the batch that commits: the sessions to write with the events (closed since the last file). */
+      readonly sessions: ReadonlyArray<SessionRecord>
+      readonly commit: PreparedCommit
+    }
+
+    /**
+     * Planned batches of each partition since its last commit: the next batch that commits writes
+     * their events into one file set, named by their offset range, and commits their state.
+     */
+    const openGroups = new Map<number, Array<Planned>>()
+    /** When the oldest open group's first batch started (null when none is open). */
+    let groupStartedAtMs: number | null = null
+    let groupRecords = 0
+    const lakeIntervalMs = Duration.toMillis(settings.lakeInterval)
+    const triggerIntervalMs = Duration.toMillis(settings.triggerInterval)
+
+    /**
+     * Steps 3-5 of the committing groups still being written, oldest first (see the module comment):
+     * each waits for the one before it. At most MAX_IN_FLIGHT, so that a lake slower than the input
+     * holds back planning instead of piling up batches in memory. And the plans of each partition that
+     * are not committed yet (listed again in its next plan file).
+     */
+    const inFlight: Array<Fiber.Fiber<void, LakeWriterError>> = []
+    const uncommitted = new Map<number, Array<PartitionPlan>>()
+
+    /** Waits until at most `keep` groups are being written; a failure of theirs fails the caller. */
+    const drainTo = (keep: number): Effect.Effect<void, LakeWriterError> =>
+      Effect.suspend(() => {
+        const oldest = inFlight[0]
+        if (oldest === undefined || inFlight.length <= keep) return Effect.void
+        return Fiber.join(oldest).pipe(
+          Effect.ensuring(
+            Effect.sync(() => {
+              if (inFlight[0] === oldest) inFlight.shift()
+            })
+          ),
+          Effect.andThen(drainTo(keep))
+        )
+      })
+    const drain = drainTo(0)
+
     const onAssigned = (partitions: ReadonlyArray<TopicPartition>) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
+          yield* drain
           const seeks = new Map<string, bigint>()
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
@@ -197,9 +271,11 @@ const make = (options: StreamProcessorOptions) =>
               seq: commit?.seq ?? 0,
               maxEventTimeMs: commit?.maxEventTimeMs ?? null,
               unwritten: [...(commit?.unwrittenSessions ?? [])],
-              replay: checkpoint.pendingPlan === undefined ? undefined : { plan: checkpoint.pendingPlan, messages: [] }
+              replays: checkpoint.pendingPlans.map((plan) => ({ plan, messages: [] }))
             }
             counters.runs.set(tp.partition, run)
+            // The plan file keeps listing them until they are committed again.
+            uncommitted.set(tp.partition, [...checkpoint.pendingPlans])
             counters.committed.set(tp.partition, run.nextOffset)
             // W never decreases, and the partition's state is already settled to the W it was committed at.
             counters.watermarkMs = Math.max(counters.watermarkMs, run.state.watermarkMs)
@@ -209,7 +285,7 @@ const make = (options: StreamProcessorOptions) =>
               Effect.annotateLogs({
                 partition: tp.partition,
                 nextOffset: run.nextOffset.toString(),
-                replay: run.replay === undefined ? "none" : `seq ${run.replay.plan.seq}`
+                replay: run.replays.map((r) => r.plan.seq).join(",") || "none"
               })
             )
           }
@@ -220,10 +296,14 @@ const make = (options: StreamProcessorOptions) =>
     const onRevoked = (partitions: ReadonlyArray<TopicPartition>) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
+          // Its batches are committed first: every batch writes the commit record of each partition it touched.
+          yield* drain
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
-            // Its last batch is committed: every batch writes the commit record of each partition it touched.
+            // Its open group's plans stay pending: its next owner re-runs them.
             counters.runs.delete(tp.partition)
+            uncommitted.delete(tp.partition)
+            openGroups.delete(tp.partition)
             yield* Metric.update(lagGauge(tp.partition), 0)
             yield* Effect.logInfo("stream: partition revoked").pipe(Effect.annotateLogs({ partition: tp.partition }))
           }
@@ -234,13 +314,21 @@ const make = (options: StreamProcessorOptions) =>
     const stillOwned = Effect.fn("StreamProcessor.stillOwned")(function* (run: PartitionRun) {
       if (yield* checkpointer.isOwner(TOPIC, run.partition, instance)) return true
       counters.runs.delete(run.partition)
+      openGroups.delete(run.partition)
+      uncommitted.delete(run.partition)
       yield* Effect.logWarning(
         "stream: partition taken over by another instance; its batch is left to the new owner"
       ).pipe(Effect.annotateLogs({ partition: run.partition }))
       return false
     })
 
-    const planOf = (out: PartitionOutput, watermarkStartMs: number, watermarkEndMs: number, processingTimeMs: number) =>
+    const planOf = (
+      out: PartitionOutput,
+      watermarkStartMs: number,
+      watermarkEndMs: number,
+      processingTimeMs: number,
+      commits: boolean
+    ) =>
       ({
         topic: TOPIC,
         partition: out.run.partition,
@@ -248,7 +336,8 @@ const make = (options: StreamProcessorOptions) =>
         range: out.range,
         watermarkStartMs,
         watermarkEndMs,
-        processingTimeMs
+        processingTimeMs,
+        commits
       }) satisfies PartitionPlan
 
     const recordFiles = (table: string, files: ReadonlyArray<WrittenFile>) =>
@@ -261,50 +350,82 @@ const make = (options: StreamProcessorOptions) =>
         )
       )
 
-    /** Step 2 for one partition: its events, and the sessions it closed (those of idle batches too). */
-    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (out: PartitionOutput, processedAtMs: number) {
-      const run = out.run
-      if (out.range === null) {
-        for (const s of out.closedSessions) run.unwritten.push(s)
-        return
+    /** Step 3 for one partition's group: its events, and the sessions closed since its last file. */
+    const writeLake = Effect.fn("StreamProcessor.writeLake")(function* (group: ReadonlyArray<Planned>) {
+      const withRecords = group.filter((p) => p.out.range !== null)
+      const firstOffset = withRecords[0]?.out.range?.first
+      const lastOffset = withRecords[withRecords.length - 1]?.out.range?.last
+      const last = group[group.length - 1]
+      if (firstOffset === undefined || lastOffset === undefined || last === undefined) return
+      const batchId = { topic: TOPIC, partition: last.plan.partition, firstOffset, lastOffset }
+      const rows: Array<EventLakeRow> = []
+      for (const { out, plan } of withRecords) {
+        for (const row of out.lakeRows) {
+          rows.push({
+            ...row.event.lake,
+            kafkaPartition: plan.partition,
+            kafkaOffset: row.event.offset,
+            isLate: row.isLate,
+            processedAtMs: plan.processingTimeMs
+          })
+        }
       }
-      const batchId = {
-        topic: TOPIC,
-        partition: run.partition,
-        firstOffset: out.range.first,
-        lastOffset: out.range.last
-      }
-      const rows = out.lakeRows.map(
-        (row): EventLakeRow => ({
-          ...row.event.lake,
-          kafkaPartition: run.partition,
-          kafkaOffset: row.event.offset,
-          isLate: row.isLate,
-          processedAtMs
-        })
-      )
       yield* recordFiles("events", yield* eventWriter.write({ ...batchId, rows }))
-      const sessions = [...run.unwritten, ...out.closedSessions]
-      if (sessions.length > 0) {
+      if (last.sessions.length > 0) {
+        const processedAtMs = last.plan.processingTimeMs
         const written = yield* sessionWriter.write({
           ...batchId,
-          rows: sessions.map((s) => sessionRow(s, processedAtMs))
+          rows: last.sessions.map((session) => sessionRow(session, processedAtMs))
         })
         yield* recordFiles("sessions", written)
       }
-      run.unwritten = []
-      yield* countBy(StreamMetrics.sessionsClosed, {}, sessions.length)
+      yield* countBy(StreamMetrics.sessionsClosed, {}, last.sessions.length)
     })
 
-    /** Steps 2-5 for the given partitions' outputs, whose plans are already durable. */
-    const finish = Effect.fn("StreamProcessor.finish")(function* (
-      group: Committer,
+    /**
+     * Steps 1-2 for the participating partitions' outputs: moves each run past its batch (offsets,
+     * `seq`, sessions waiting for a file), serialises its state, writes the plans and publishes.
+     */
+    const planAndPublish = Effect.fn("StreamProcessor.planAndPublish")(function* (
       outputs: ReadonlyArray<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }>
     ) {
+      const planned: Array<Planned> = []
       const kpi: Array<ProducerRecord> = []
       const deadLetters: Array<ProducerRecord> = []
-      for (const { out } of outputs) {
+      const plansToWrite: Array<ReadonlyArray<PartitionPlan>> = []
+      for (const { out, plan } of outputs) {
         const run = out.run
+        for (const session of out.closedSessions) run.unwritten.push(session)
+        if (out.range !== null) run.nextOffset = out.range.last + 1n
+        run.seq = plan.seq
+        let sessions: ReadonlyArray<SessionRecord> = []
+        // Sessions wait for a file named by an offset range: a group with records.
+        const hasRecords = out.range !== null || (openGroups.get(run.partition) ?? []).some((p) => p.out.range !== null)
+        if (plan.commits && hasRecords) {
+          sessions = run.unwritten
+          run.unwritten = []
+        }
+        const commit = checkpointer.prepareCommit(
+          {
+            topic: TOPIC,
+            partition: run.partition,
+            seq: run.seq,
+            nextOffset: run.nextOffset,
+            maxEventTimeMs: run.maxEventTimeMs,
+            state: run.state,
+            unwrittenSessions: run.unwritten
+          },
+          { events: out.lakeRows, windows: out.windowUpdates.values() }
+        )
+        planned.push({ out, plan, sessions, commit })
+        const pending = uncommitted.get(plan.partition) ?? []
+        // A re-run plan is in the file already, with the batches that follow it.
+        if (!pending.some((p) => p.seq === plan.seq)) {
+          pending.push(plan)
+          uncommitted.set(plan.partition, pending)
+          plansToWrite.push([...pending])
+        }
+
         const watermarkMs = run.state.watermarkMs
         const finite = Number.isFinite(watermarkMs)
         let closed = 0
@@ -330,59 +451,82 @@ const make = (options: StreamProcessorOptions) =>
         yield* countBy(StreamMetrics.lateWindowEvents, {}, out.metrics.lateWindowEvents)
         yield* countBy(StreamMetrics.duplicates, {}, out.metrics.duplicates)
       }
-      // Live KPIs and dead letters go out while the lake files are written, not after: the plan is
-      // already durable, so a crash anywhere re-runs it and re-sends identical records (the warehouse
-      // upserts by (minute, partition)); waiting for DuckDB and fsync would only delay the dashboard.
-      // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
-      const lake = Effect.forEach(outputs, ({ out, plan }) => writeLake(out, plan.processingTimeMs), {
-        concurrency: "unbounded",
-        discard: true
-      })
-      const publish = Effect.andThen(
-        producer.publish(TopicNames.eventsDeadletter, deadLetters),
-        producer.publish(TopicNames.kpiMinute, kpi)
-      )
-      const [lakeDone] = yield* Effect.all([Effect.andThen(lake, Clock.currentTimeMillis), publish], {
-        concurrency: 2
-      })
+      yield* Effect.forEach(plansToWrite, checkpointer.writePlans, { concurrency: 4, discard: true })
+      // Live KPIs and dead letters go out before the lake files are written: the plans are durable, so a
+      // crash anywhere re-runs them and re-sends identical records (the warehouse upserts by
+      // (minute, partition)); waiting for DuckDB and fsync would only delay the dashboard.
+      yield* producer.publish(TopicNames.eventsDeadletter, deadLetters)
+      yield* producer.publish(TopicNames.kpiMinute, kpi)
+      for (const p of planned) {
+        const group = openGroups.get(p.plan.partition) ?? []
+        group.push(p)
+        openGroups.set(p.plan.partition, group)
+      }
+      return planned
+    })
 
+    /** Takes the open groups of the partitions whose batch just committed (steps 3-5 write them). */
+    const takeGroups = (planned: ReadonlyArray<Planned>): Array<ReadonlyArray<Planned>> => {
+      const groups: Array<ReadonlyArray<Planned>> = []
+      for (const { plan } of planned) {
+        if (!plan.commits) continue
+        groups.push(openGroups.get(plan.partition) ?? [])
+        openGroups.delete(plan.partition)
+      }
+      return groups
+    }
+
+    /** Steps 3-5 for committing groups, in the background of the next micro-batches. */
+    const writeAndCommit = Effect.fn("StreamProcessor.writeAndCommit")(function* (
+      group: Committer,
+      groups: ReadonlyArray<ReadonlyArray<Planned>>
+    ) {
+      const started = yield* Clock.currentTimeMillis
+      // Partitions' files in parallel: while one appends rows in JS, DuckDB encodes another's Parquet.
+      yield* Effect.forEach(groups, writeLake, { concurrency: "unbounded", discard: true })
       const checkpointStarted = yield* Clock.currentTimeMillis
       yield* Effect.forEach(
-        outputs,
-        Effect.fnUntraced(function* ({ out, plan }) {
-          const run = out.run
-          if (!(yield* stillOwned(run))) return
-          if (out.range !== null) run.nextOffset = out.range.last + 1n
-          run.seq = plan.seq
-          yield* checkpointer.writeCommit({
-            topic: TOPIC,
-            partition: run.partition,
-            seq: run.seq,
-            nextOffset: run.nextOffset,
-            maxEventTimeMs: run.maxEventTimeMs,
-            state: run.state,
-            unwrittenSessions: run.unwritten
-          })
+        groups,
+        Effect.fnUntraced(function* (planned) {
+          const last = planned[planned.length - 1]
+          if (last === undefined || !(yield* stillOwned(last.out.run))) return
+          yield* checkpointer.writeCommit(planned.map((p) => p.commit))
         }),
         { concurrency: 4, discard: true }
       )
       const checkpointDone = yield* Clock.currentTimeMillis
       if (counters.firstCommitAtMs === null) {
         counters.firstCommitAtMs = checkpointDone
-        counters.firstCommitRecords = outputs.reduce((n, { out }) => n + out.metrics.records, 0)
+        counters.firstCommitRecords = groups.flat().reduce((n, { out }) => n + out.metrics.records, 0)
       }
       counters.lastCommitAtMs = checkpointDone
       yield* Metric.update(StreamMetrics.checkpointDuration, (checkpointDone - checkpointStarted) / 1000)
-      for (const { out } of outputs) {
+      for (const planned of groups) {
+        const last = planned[planned.length - 1]
+        if (last === undefined) continue
+        const { commit, out } = last
+        const pending = uncommitted.get(commit.partition)
+        if (pending !== undefined) {
+          uncommitted.set(
+            commit.partition,
+            pending.filter((p) => p.seq > commit.seq)
+          )
+        }
         if (counters.runs.get(out.run.partition) !== out.run) continue
-        counters.committed.set(out.run.partition, out.run.nextOffset)
-        if (out.range === null) continue
+        counters.committed.set(commit.partition, commit.nextOffset)
+        if (!planned.some((p) => p.out.range !== null)) continue
         // Monitoring only (lag dashboards): the checkpoint is what resumes. A revoked partition refuses it.
         yield* group
-          .commit(TOPIC, out.run.partition, out.run.nextOffset)
+          .commit(TOPIC, commit.partition, commit.nextOffset)
           .pipe(Effect.catch((e) => Effect.logDebug(`stream: group commit skipped: ${e.message}`)))
       }
-      return { lakeDone, publishDone: checkpointStarted, checkpointDone }
+      yield* Effect.logDebug("stream: batches written").pipe(
+        Effect.annotateLogs({
+          batches: groups.reduce((n, g) => Math.max(n, g.length), 0),
+          lakeMs: checkpointStarted - started,
+          commitMs: checkpointDone - checkpointStarted
+        })
+      )
     })
 
     const kpiRecord = (update: KpiUpdate): ProducerRecord => ({ key: kpiKey(update), value: encodeKpiUpdate(update) })
@@ -391,10 +535,9 @@ const make = (options: StreamProcessorOptions) =>
     const replay = Effect.fn("StreamProcessor.replay")(function* (
       group: Committer,
       run: PartitionRun,
+      pending: PendingReplay,
       step: StepOptions
     ) {
-      const pending = run.replay
-      if (pending === undefined) return
       const plan = pending.plan
       const out = newOutput(run)
       const options = { ...step, processingTimeMs: plan.processingTimeMs }
@@ -402,9 +545,11 @@ const make = (options: StreamProcessorOptions) =>
       stepAdvance(out, plan.watermarkEndMs, rules)
       // The records a replay was given may end short of the plan's range only at a gap in the offsets.
       out.range = plan.range
-      run.replay = undefined
       if (!(yield* stillOwned(run))) return
-      yield* finish(group, [{ out, plan }])
+      const planned = yield* planAndPublish([{ out, plan }])
+      // A plan that did not commit joins the live batches' open group, as it did before the restart.
+      if (plan.commits) yield* writeAndCommit(group, takeGroups(planned))
+      else if (groupStartedAtMs === null) groupStartedAtMs = step.processingTimeMs
       counters.watermarkMs = Math.max(counters.watermarkMs, plan.watermarkEndMs)
       yield* Metric.update(StreamMetrics.replays, 1)
       yield* Effect.logInfo("stream: re-ran an unfinished batch").pipe(
@@ -414,21 +559,22 @@ const make = (options: StreamProcessorOptions) =>
 
     const runMicroBatch = Effect.fn("StreamProcessor.runBatch")(function* (
       group: Committer,
-      batches: ReadonlyArray<DecodedBatch>
+      batches: ReadonlyArray<DecodedBatch>,
+      scope: Scope.Scope
     ) {
       const started = yield* Clock.currentTimeMillis
       const byPartition = new Map<number, Array<InputRecord>>()
       const highWatermarks = new Map<number, bigint>()
       for (const batch of batches) {
         const run = counters.runs.get(batch.partition)
-        // Fetched before a revocation: another member owns the partition now.
+        // Fetched before a revocation (another member owns the partition now), or a tick.
         if (batch.topic !== TOPIC || run === undefined) continue
         let list = byPartition.get(batch.partition)
         if (list === undefined) {
           list = []
           byPartition.set(batch.partition, list)
         }
-        // Never a record twice, nor one before the committed position (re-delivery around a rebalance).
+        // Never a record twice, nor one before the planned position (re-delivery around a rebalance).
         let lastTaken = list[list.length - 1]?.offset ?? run.nextOffset - 1n
         for (const record of batch.records) {
           if (record.offset <= lastTaken) continue
@@ -437,51 +583,86 @@ const make = (options: StreamProcessorOptions) =>
         }
         highWatermarks.set(batch.partition, batch.highWatermark)
       }
+      if (byPartition.size === 0 && openGroups.size === 0) return
 
       const step: StepOptions = { rules, processingTimeMs: started }
-      // Unfinished plans first: a partition's new records wait until its replay is done.
+      // Unfinished plans first, in order: a partition's new records wait until its replays are done.
       for (const run of counters.runs.values()) {
-        if (run.replay === undefined) continue
-        const fed = feedReplay(run.replay, byPartition.get(run.partition) ?? [])
-        byPartition.set(run.partition, [...fed.rest])
-        if (fed.complete) yield* replay(group, run, step)
+        for (let pending = run.replays[0]; pending !== undefined; pending = run.replays[0]) {
+          const fed = feedReplay(pending, byPartition.get(run.partition) ?? [])
+          byPartition.set(run.partition, [...fed.rest])
+          if (!fed.complete) break
+          run.replays.shift()
+          yield* drain
+          yield* replay(group, run, pending, step)
+        }
       }
 
       const watermarkStartMs = counters.watermarkMs
       const outputs: Array<PartitionOutput> = []
+      let records = 0
       for (const run of counters.runs.values()) {
-        if (run.replay !== undefined) continue
+        if (run.replays.length > 0) continue
         const out = newOutput(run)
-        stepRecords(out, byPartition.get(run.partition) ?? [], watermarkStartMs, step)
+        const input = byPartition.get(run.partition) ?? []
+        records += input.length
+        stepRecords(out, input, watermarkStartMs, step)
         outputs.push(out)
       }
       const watermarkEndMs = outputs.reduce((w, out) => Math.max(w, out.run.state.watermarkMs), watermarkStartMs)
       for (const out of outputs) stepAdvance(out, watermarkEndMs, rules)
-      const planned: Array<{ readonly out: PartitionOutput; readonly plan: PartitionPlan }> = []
-      for (const out of outputs) {
-        if (participates(out) && (yield* stillOwned(out.run))) {
-          planned.push({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started) })
-        }
-      }
+      // Lake files and commit once per LAUNCHPAD_LAKE_INTERVAL_MS (or a full micro-batch of records);
+      // the micro-batches in between only plan and publish. Every open group commits with it.
+      const opened = groupStartedAtMs ?? started
+      const commits =
+        started - opened >= lakeIntervalMs - triggerIntervalMs || groupRecords + records >= settings.triggerEvents
+      const candidates = outputs.filter((out) => participates(out) || (commits && openGroups.has(out.run.partition)))
+      const owned = yield* Effect.forEach(candidates, (out) => stillOwned(out.run), { concurrency: "unbounded" })
+      const participating = candidates
+        .filter((_, i) => owned[i] === true)
+        .map((out) => ({ out, plan: planOf(out, watermarkStartMs, watermarkEndMs, started, commits) }))
       const computed = yield* Clock.currentTimeMillis
-      if (planned.length > 0) {
-        yield* Effect.forEach(planned, ({ plan }) => checkpointer.writePlan(plan), { concurrency: 4, discard: true })
-        const planDone = yield* Clock.currentTimeMillis
-        const t = yield* finish(group, planned)
-        yield* Effect.logDebug("stream: batch done").pipe(
+      if (participating.length > 0) {
+        const planned = yield* planAndPublish(participating)
+        const published = yield* Clock.currentTimeMillis
+        let waitedMs = 0
+        if (commits) {
+          // Steps 3-5 in the background, one group after the other.
+          yield* drainTo(MAX_IN_FLIGHT - 1)
+          waitedMs = (yield* Clock.currentTimeMillis) - published
+          const previous = inFlight[inFlight.length - 1]
+          const write = writeAndCommit(group, takeGroups(planned))
+          inFlight.push(
+            yield* Effect.forkIn(previous === undefined ? write : Effect.andThen(Fiber.join(previous), write), scope)
+          )
+          groupStartedAtMs = null
+          groupRecords = 0
+        } else {
+          groupStartedAtMs = opened
+          groupRecords += records
+        }
+        let oldestReceivedMs = published
+        let newestReceivedMs = 0
+        for (const { out } of planned) {
+          for (const row of out.lakeRows) {
+            oldestReceivedMs = Math.min(oldestReceivedMs, row.event.receivedAtMs)
+            newestReceivedMs = Math.max(newestReceivedMs, row.event.receivedAtMs)
+          }
+        }
+        yield* Effect.logDebug("stream: batch planned").pipe(
           Effect.annotateLogs({
-            records: planned.reduce((n, { out }) => n + out.metrics.records, 0),
+            records,
+            commits,
             decodeAndCoreMs: computed - started,
-            planMs: planDone - computed,
-            lakeMs: t.lakeDone - planDone,
-            publishMs: t.publishDone - t.lakeDone,
-            commitMs: t.checkpointDone - t.publishDone
+            planAndPublishMs: published - computed,
+            waitForPreviousMs: waitedMs,
+            oldestAgeAtPublishMs: published - oldestReceivedMs,
+            newestAgeAtStartMs: started - newestReceivedMs
           })
         )
       }
       counters.watermarkMs = watermarkEndMs
 
-      const records = planned.reduce((n, { out }) => n + out.metrics.records, 0)
       counters.batches++
       counters.records += records
       yield* countBy(StreamMetrics.events, {}, records)
@@ -496,34 +677,53 @@ const make = (options: StreamProcessorOptions) =>
       yield* Metric.update(StreamMetrics.batchDuration, (now - started) / 1000)
     })
 
-    const consume = Effect.gen(function* () {
-      counters.runs.clear()
-      const group = consumer.group({
-        groupId: options.groupId ?? ConsumerGroupIds.stream,
-        topics: [TOPIC],
-        fromBeginning: true,
-        onAssigned,
-        onRevoked,
-        ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
-        ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
-        ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeoutMs: options.rebalanceTimeoutMs }),
-        ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
-        maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
+    /**
+     * Lets an idle processor commit its open groups: an empty input every trigger interval while a group
+     * is open (only then, so that ticks do not cut the records of one fetch into more micro-batches).
+     */
+    const ticks = Stream.tick(settings.triggerInterval).pipe(
+      Stream.filter(() => openGroups.size > 0),
+      Stream.map((): DecodedBatch => ({ topic: "", partition: -1, highWatermark: 0n, lag: 0n, records: [] }))
+    )
+
+    const consume = Effect.scoped(
+      Effect.gen(function* () {
+        const scope = yield* Effect.scope
+        counters.runs.clear()
+        uncommitted.clear()
+        openGroups.clear()
+        groupStartedAtMs = null
+        groupRecords = 0
+        inFlight.length = 0
+        const group = consumer.group({
+          groupId: options.groupId ?? ConsumerGroupIds.stream,
+          topics: [TOPIC],
+          fromBeginning: true,
+          onAssigned,
+          onRevoked,
+          ...(options.sessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: options.sessionTimeoutMs }),
+          ...(options.heartbeatIntervalMs === undefined ? {} : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+          ...(options.rebalanceTimeoutMs === undefined ? {} : { rebalanceTimeoutMs: options.rebalanceTimeoutMs }),
+          ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeMs: options.maxWaitTimeMs }),
+          maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024
+        })
+        yield* group.batches.pipe(
+          // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
+          // decoded while this one is planned (a plain function: it is the hot path).
+          Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
+          Stream.merge(ticks, { haltStrategy: "left" }),
+          Stream.aggregateWithin(
+            microBatches(settings.triggerEvents),
+            microBatchTrigger(settings.triggerInterval, settings.triggerEvents)
+          ),
+          // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
+          Stream.buffer({ capacity: 1 }),
+          Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches, scope))),
+          Stream.runDrain
+        )
+        yield* drain
       })
-      yield* group.batches.pipe(
-        // Decoding needs no state: it runs here, upstream of the buffer, so the next micro-batch is
-        // decoded while this one waits for DuckDB and fsync (a plain function: it is the hot path).
-        Stream.map((batch) => decodeBatch(batch, settings.maxEventBytes)),
-        Stream.aggregateWithin(
-          microBatches(settings.triggerEvents),
-          microBatchTrigger(settings.triggerInterval, settings.triggerEvents)
-        ),
-        // The next micro-batch is fetched while this one is processed (rebalance callbacks take the lock).
-        Stream.buffer({ capacity: 1 }),
-        Stream.mapEffect((acc) => lock.withPermits(1)(runMicroBatch(group, acc.batches))),
-        Stream.runDrain
-      )
-    })
+    )
 
     const supervised = consume.pipe(
       Effect.tapCause((cause) =>

@@ -2,14 +2,13 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
 import { type BatchResult, closeAll, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
-import { decodeState, encodeState } from "../../src/stream/Checkpoint.ts"
+import { decodeSnapshot, encodeState, snapshotLines } from "../../src/stream/Checkpoint.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { BASE_MS, makeEvent, processingTimeOf, scenarioArbitrary } from "./fixtures.ts"
 
-/** Through the file format: JSON text, parsed, decoded by the Schema. */
-const reload = (state: StreamState): StreamState =>
-  Effect.runSync(decodeState(JSON.parse(JSON.stringify(encodeState(state)))))
+/** Through the snapshot file format: NDJSON lines decoded by the Schemas. */
+const reload = (state: StreamState): StreamState => Effect.runSync(decodeSnapshot([...snapshotLines(state)]))
 
 /** What a batch shows the outside world (lake rows by id and flag, sessions, window updates, metrics). */
 const observable = (result: BatchResult<StreamEvent>) => ({
@@ -78,7 +77,7 @@ describe("checkpoint", () => {
     assert.strictEqual(reload(flushed).watermarkMs, Number.POSITIVE_INFINITY)
   })
 
-  it("rejects a malformed checkpoint with a SchemaError naming the path", () => {
+  it("rejects a malformed snapshot with a SchemaError naming the path", () => {
     const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
     const state = processBatch(emptyState(), [event], {
       delayMs: 600_000,
@@ -86,21 +85,24 @@ describe("checkpoint", () => {
       capMs: 86_400_000,
       processingTimeMs: BASE_MS
     }).state
+    const [header = "", ...parts] = [...snapshotLines(state)]
     const good = encodeState(state)
     const [window] = good.windows
-    const bad: ReadonlyArray<unknown> = [
-      null,
-      { ...good, version: 2 },
-      { ...good, watermarkMs: "soon" },
-      { ...good, dedup: [["a", BASE_MS, -1]] },
-      window === undefined ? null : { ...good, windows: [{ ...window, latencyBuckets: [1] }] },
-      window === undefined ? null : { ...good, windows: [{ ...window, events: 1.5 }] }
+    const bad: ReadonlyArray<ReadonlyArray<string>> = [
+      [],
+      ["null"],
+      [header.replace('"version":1', '"version":2'), ...parts],
+      [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
+      [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
+      [header, "{"],
+      window === undefined ? [] : [header, JSON.stringify({ windows: [{ ...window, latencyBuckets: [1] }] })],
+      window === undefined ? [] : [header, JSON.stringify({ windows: [{ ...window, events: 1.5 }] })]
     ]
-    for (const json of bad) {
-      const exit = Effect.runSyncExit(decodeState(json))
-      assert.isTrue(Exit.isFailure(exit), JSON.stringify(json))
+    for (const lines of bad) {
+      const exit = Effect.runSyncExit(decodeSnapshot(lines))
+      assert.isTrue(Exit.isFailure(exit), JSON.stringify(lines))
     }
-    const exit = Effect.runSyncExit(decodeState({ ...good, dedup: [["a", BASE_MS, -1]] }))
+    const exit = Effect.runSyncExit(decodeSnapshot([header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })]))
     assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "dedup")
   })
 })

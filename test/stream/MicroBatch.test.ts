@@ -13,7 +13,7 @@ import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
 import { encodeState } from "../../src/stream/Checkpoint.ts"
-import { Checkpointer, partitionDir } from "../../src/stream/Checkpointer.ts"
+import { Checkpointer, type PartitionCommit, type PreparedCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
 import { closesMinute, decodeKpiUpdate, encodeKpiUpdate, windowRecord } from "../../src/stream/KpiUpdate.ts"
 import {
   feedReplay,
@@ -47,7 +47,7 @@ const newRun = (partition: number): PartitionRun => ({
   seq: 0,
   maxEventTimeMs: null,
   unwritten: [],
-  replay: undefined
+  replays: []
 })
 
 const lakeFlags = (rows: ReadonlyArray<LakeRow<StreamEvent>>) =>
@@ -133,7 +133,8 @@ describe("replay feeding", () => {
     range: { first: 10n, last: 14n },
     watermarkStartMs: 0,
     watermarkEndMs: 0,
-    processingTimeMs: 0
+    processingTimeMs: 0,
+    commits: true
   }
 
   it("collects the planned range across deliveries, once each, and hands back what follows", () => {
@@ -160,6 +161,8 @@ describe("replay feeding", () => {
   })
 })
 
+const noDelta = { events: [], windows: [] }
+
 describe("checkpoint files", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "launchpad-checkpointer-"))
   const layer = Checkpointer.layer.pipe(Layer.provide(Settings.layerWith({ dataDir })))
@@ -171,7 +174,8 @@ describe("checkpoint files", () => {
       const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
       const events = [makeEvent({ eventId: "a", userId: "u", eventTimeMs: BASE_MS, partition: 2 })]
       const state = processBatch(emptyState(), events, { ...rules, processingTimeMs: BASE_MS }).state
-      yield* checkpointer.writeCommit({
+      const commit = (c: PartitionCommit) => checkpointer.writeCommit([checkpointer.prepareCommit(c, noDelta)])
+      yield* commit({
         topic: "events_raw",
         partition: 2,
         seq: 3,
@@ -187,15 +191,18 @@ describe("checkpoint files", () => {
         range: { first: 41n, last: 90n },
         watermarkStartMs: state.watermarkMs,
         watermarkEndMs: state.watermarkMs + 5,
-        processingTimeMs: BASE_MS + 1
+        processingTimeMs: BASE_MS + 1,
+        commits: false
       }
-      yield* checkpointer.writePlan(plan)
+      const next = { ...plan, seq: 5, range: { first: 91n, last: 95n }, commits: true }
+      yield* checkpointer.writePlans([plan, next])
       const read = yield* checkpointer.read("events_raw", 2)
-      assert.deepStrictEqual(read.pendingPlan, plan)
+      assert.deepStrictEqual(read.pendingPlans, [plan, next])
       assert.strictEqual(read.commit?.nextOffset, 41n)
       assert.deepStrictEqual(read.commit === undefined ? undefined : encodeState(read.commit.state), encodeState(state))
 
-      yield* checkpointer.writeCommit({
+      // Plans left of the commit are done; the rest must continue it one by one.
+      yield* commit({
         topic: "events_raw",
         partition: 2,
         seq: 4,
@@ -204,8 +211,67 @@ describe("checkpoint files", () => {
         state,
         unwrittenSessions: []
       })
-      assert.isUndefined((yield* checkpointer.read("events_raw", 2)).pendingPlan)
-      assert.deepStrictEqual(yield* checkpointer.read("events_raw", 7), { commit: undefined, pendingPlan: undefined })
+      assert.deepStrictEqual((yield* checkpointer.read("events_raw", 2)).pendingPlans, [next])
+      yield* checkpointer.writePlans([next, { ...next, seq: 7 }])
+      assert.strictEqual((yield* Effect.flip(checkpointer.read("events_raw", 2)))._tag, "CheckpointError")
+      assert.deepStrictEqual(yield* checkpointer.read("events_raw", 7), { commit: undefined, pendingPlans: [] })
+    }).pipe(Effect.provide(layer))
+  )
+
+  it.effect("commits after the first append changelog lines; a read replays them and ignores an uncommitted tail", () =>
+    Effect.gen(function* () {
+      const checkpointer = yield* Checkpointer
+      const rules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
+      const run = newRun(3)
+      const dir = partitionDir(dataDir, "events_raw", 3)
+      const commit = () => ({
+        topic: "events_raw",
+        partition: 3,
+        seq: run.seq,
+        nextOffset: run.nextOffset,
+        maxEventTimeMs: run.maxEventTimeMs,
+        state: run.state,
+        unwrittenSessions: []
+      })
+      const changelogs = () => fs.readdirSync(dir).filter((name) => name.startsWith("changelog-"))
+      let held: PreparedCommit | undefined
+      for (let i = 0; i < 6; i++) {
+        const out = newOutput<StreamEvent>(run)
+        const events = [0, 1, 2].map((k) =>
+          makeEvent({ eventId: `e${i}-${k}`, userId: `u${k}`, eventTimeMs: BASE_MS + i * 300_000 + k, partition: 3 })
+        )
+        stepEvents(out, events, run.state.watermarkMs, { rules, processingTimeMs: BASE_MS + i })
+        run.seq++
+        run.nextOffset += 3n
+        const prepared = checkpointer.prepareCommit(commit(), {
+          events: out.lakeRows,
+          windows: out.windowUpdates.values()
+        })
+        // Batches 1 and 2 commit together, as a lake interval's batches do.
+        if (i !== 0) yield* checkpointer.writeCommit(i === 1 && held !== undefined ? [held, prepared] : [prepared])
+        held = prepared
+        if (i === 2) {
+          // A batch that crashed after its line: the tail no commit record counts.
+          const [log = ""] = changelogs()
+          fs.appendFileSync(path.join(dir, log), '{"seq":99,"watermarkMs":1,"events":[["x"')
+        }
+        if (i === 3) {
+          const read = yield* checkpointer.read("events_raw", 3)
+          assert.deepStrictEqual(
+            read.commit === undefined ? undefined : encodeState(read.commit.state),
+            encodeState(run.state)
+          )
+        }
+      }
+      // The read before batch 4 made its commit a new snapshot, and the old files went.
+      assert.strictEqual(fs.readdirSync(dir).filter((name) => name.startsWith("snapshot-")).length, 1)
+      assert.strictEqual(changelogs().length, 1)
+      const read = yield* checkpointer.read("events_raw", 3)
+      assert.strictEqual(read.commit?.seq, 6)
+      assert.deepStrictEqual(
+        read.commit === undefined ? undefined : encodeState(read.commit.state),
+        encodeState(run.state)
+      )
     }).pipe(Effect.provide(layer))
   )
 
@@ -226,7 +292,7 @@ describe("checkpoint files", () => {
       const checkpointer = yield* Checkpointer
       const dir = partitionDir(dataDir, "events_raw", 5)
       fs.mkdirSync(dir, { recursive: true })
-      fs.writeFileSync(path.join(dir, "commit.json"), '{"version":1,"topic":"events_raw"')
+      fs.writeFileSync(path.join(dir, "commit.json"), '{"version":2,"topic":"events_raw"')
       const error = yield* Effect.flip(checkpointer.read("events_raw", 5))
       assert.strictEqual(error._tag, "CheckpointError")
     }).pipe(Effect.provide(layer))

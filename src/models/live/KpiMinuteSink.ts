@@ -1,7 +1,7 @@
 /**
  * The warehouse's consumer of `kpi_minute` (group `launchpad-warehouse`): decode each record with
- * the stream's `KpiUpdate` schema, apply the batch to the KPI tables in one transaction together with
- * the next offset to read, push the changed minutes to the live feed, then commit the offset to the
+ * the stream's `KpiUpdate` schema, apply the batches fetched meanwhile to the KPI tables in one
+ * transaction together with the next offset to read of each, push the changed minutes to the live feed, then commit the offset to the
  * group (for lag monitoring: on assignment the sink seeks to the offset stored in DuckDB, so the
  * tables always hold exactly a prefix of the topic, and a new database file replays it).
  *
@@ -40,6 +40,9 @@ export interface KpiMinuteSinkOptions {
 }
 
 const DAY_MS = 86_400_000
+/** Fetched batches applied in one transaction: those of one fetch (kafkajs hands them over one by one). */
+const APPLY_MAX_BATCHES = 64
+const APPLY_LINGER_MS = 2
 const textDecoder = new TextDecoder()
 const formatIssue = SchemaIssue.makeFormatterStandardSchemaV1()
 
@@ -113,8 +116,8 @@ const make = (options: KpiMinuteSinkOptions) =>
         : { sessionTimeoutMs: options.sessionTimeoutMs, heartbeatIntervalMs: options.sessionTimeoutMs / 6 })
     })
 
-    const write = (updates: ReadonlyArray<KpiUpdate>, through: ConsumedThrough, nowMs: number) =>
-      applyUpdates(updates, through, nowMs).pipe(
+    const write = (updates: ReadonlyArray<KpiUpdate>, throughs: ReadonlyArray<ConsumedThrough>, nowMs: number) =>
+      applyUpdates(updates, throughs, nowMs).pipe(
         Effect.tapError((error) =>
           Metric.update(WarehouseMetrics.writeRetries, 1).pipe(
             Effect.andThen(Effect.logWarning(`kpi_minute upsert failed, retrying: ${error.message}`))
@@ -129,33 +132,45 @@ const make = (options: KpiMinuteSinkOptions) =>
         Effect.catchCause((cause) => Effect.logWarning("could not read back updated minutes for /api/v1/live", cause))
       )
 
-    const applyBatch = Effect.fn("KpiMinuteSink.apply")(function* (batch: RecordBatch) {
+    /** The batches fetched while the previous apply ran, in one transaction (DuckDB pays per statement). */
+    const applyBatches = Effect.fn("KpiMinuteSink.apply")(function* (batches: ReadonlyArray<RecordBatch>) {
       const started = yield* Clock.currentTimeMillis
-      const updates = yield* decodeBatch(batch)
-      const nextOffset = batch.lastOffset + 1n
-      const minutes = yield* write(updates, { topic: batch.topic, partition: batch.partition, nextOffset }, started)
+      const updates: Array<KpiUpdate> = []
+      for (const batch of batches) for (const update of yield* decodeBatch(batch)) updates.push(update)
+      // Where each partition ends: its last batch here (batches of a partition come in offset order).
+      const ends = new Map<string, ConsumedThrough>()
+      for (const batch of batches) {
+        const through = { topic: batch.topic, partition: batch.partition, nextOffset: batch.lastOffset + 1n }
+        ends.set(`${batch.topic}:${batch.partition}`, through)
+      }
+      const throughs = [...ends.values()]
+      const minutes = yield* write(updates, throughs, started)
       const finished = yield* Clock.currentTimeMillis
       yield* Metric.update(WarehouseMetrics.updatesApplied, updates.length)
       yield* Metric.update(WarehouseMetrics.applySeconds, (finished - started) / 1000)
       yield* Metric.update(WarehouseMetrics.lastApplied, finished / 1000)
-      for (const message of batch.messages) {
-        yield* Metric.update(WarehouseMetrics.recordAge, Math.max(0, finished - message.timestamp) / 1000)
+      for (const batch of batches) {
+        for (const message of batch.messages) {
+          yield* Metric.update(WarehouseMetrics.recordAge, Math.max(0, finished - message.timestamp) / 1000)
+        }
       }
-      // Rows and offset are durable: push them live, then tell the group (for lag monitoring only).
+      // Rows and offsets are durable: push them live, then tell the group (for lag monitoring only).
       yield* publish(minutes)
-      yield* group
-        .commit(batch.topic, batch.partition, nextOffset)
-        .pipe(
-          Effect.catchTag("CommitFailed", (error) =>
-            Metric.update(WarehouseMetrics.commitFailures, 1).pipe(
-              Effect.andThen(Effect.logWarning(`kpi_minute commit failed: ${error.message}`))
+      for (const through of throughs) {
+        yield* group
+          .commit(through.topic, through.partition, through.nextOffset)
+          .pipe(
+            Effect.catchTag("CommitFailed", (error) =>
+              Metric.update(WarehouseMetrics.commitFailures, 1).pipe(
+                Effect.andThen(Effect.logWarning(`kpi_minute commit failed: ${error.message}`))
+              )
             )
           )
-        )
+      }
     })
 
-    const consume = group.batches.pipe(
-      Stream.runForEach(applyBatch),
+    const consume = group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(
+      Stream.runForEach(applyBatches),
       // Defects restart the consumer too; interrupting the layer does not come through here.
       Effect.sandbox,
       Effect.tapError((cause) =>

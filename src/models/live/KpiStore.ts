@@ -257,19 +257,22 @@ const closedThrough = async (connection: DuckDBConnection): Promise<number | nul
 }
 
 /**
- * Applies a batch of records in one transaction; returns the minutes (epoch ms) whose merged row
- * changed: those with a window record, and those the batch's watermark advance closed.
+ * Applies records (of one or more fetched batches, in fetch order, with where each batch ends) in one
+ * transaction; returns the minutes (epoch ms) whose merged row changed: those with a window record,
+ * and those the records' watermark advance closed.
  */
 export const applyUpdates = Effect.fn("KpiStore.apply")(function* (
   updates: ReadonlyArray<KpiUpdate>,
-  through: ConsumedThrough,
+  throughs: ReadonlyArray<ConsumedThrough>,
   nowMs: number
 ) {
   const warehouse = yield* Warehouse
   const windows = latestPerKey(updates.filter((u): u is KpiWindowUpdate => u.kind === "window"))
   const progress = progressOf(updates)
   return yield* warehouse.transaction("apply kpi_minute records", async (connection) => {
-    await connection.run(storeOffset, [through.topic, through.partition, through.nextOffset])
+    for (const through of throughs) {
+      await connection.run(storeOffset, [through.topic, through.partition, through.nextOffset])
+    }
     if (updates.length === 0) return []
     const before = await closedThrough(connection)
     const touched = new Set<number>()
