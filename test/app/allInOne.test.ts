@@ -145,10 +145,12 @@ describe("launchpad stream (the stream role alone)", () => {
       const counted = await waitFor("launchpad_stream_events_total in /metrics", async () => {
         const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
         const match = /^launchpad_stream_events_total (\d+)/m.exec(text)
-        return match?.[1] === "10" ? text : undefined
+        // The checkpoint commits once per LAUNCHPAD_LAKE_INTERVAL_MS, after the events are counted.
+        const committed = /^launchpad_stream_checkpoint_duration_seconds_count/m.test(text)
+        return match?.[1] === "10" && committed ? text : undefined
       })
       assert.match(counted, /^launchpad_stream_consumer_lag\{/m)
-      assert.match(counted, /^launchpad_stream_checkpoint_duration_seconds_count/m)
+      assert.match(counted, /^launchpad_stream_files_written_total/m)
     } finally {
       await producer.disconnect()
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
