@@ -166,6 +166,9 @@ const tempOf = (file: string): string => {
 const decodePlan = Schema.decodeUnknownEffect(Schema.fromJsonString(PlanFileJson))
 const decodeCommit = Schema.decodeUnknownEffect(Schema.fromJsonString(PartitionCommitJson))
 
+/** A commit record of the first format, named in the error instead of "invalid" (there is no reader for it). */
+const isVersion1 = (text: string): boolean => /^\s*\{\s*"version"\s*:\s*1\s*,/.test(text)
+
 export const planToJson = (plan: PartitionPlan): typeof PartitionPlanJson.Encoded => ({
   topic: plan.topic,
   partition: plan.partition,
@@ -344,6 +347,16 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
 
       const readCommit = Effect.fnUntraced(function* (topic: string, partition: number, dir: string, text: string) {
         const commitFile = path.join(dir, "commit.json")
+        if (isVersion1(text)) {
+          return yield* new CheckpointError({
+            message:
+              `${commitFile} is a version-1 checkpoint (full state inline), written before incremental ` +
+              "checkpoints; this version cannot resume from it. Finish with the earlier version, or reset " +
+              "LAUNCHPAD_DATA_DIR (broker log, lake and checkpoints together)",
+            path: commitFile,
+            cause: undefined
+          })
+        }
         const json = yield* decodeCommit(text).pipe(Effect.mapError(invalid(commitFile)))
         if (json.topic !== topic || json.partition !== partition) {
           return yield* invalid(commitFile)(new Error(`holds ${json.topic}:${json.partition}`))

@@ -297,6 +297,18 @@ describe("checkpoint files", () => {
       assert.strictEqual(error._tag, "CheckpointError")
     }).pipe(Effect.provide(layer))
   )
+
+  it.effect("a version-1 commit record (full state inline) is refused by name", () =>
+    Effect.gen(function* () {
+      const checkpointer = yield* Checkpointer
+      const dir = partitionDir(dataDir, "events_raw", 6)
+      fs.mkdirSync(dir, { recursive: true })
+      fs.writeFileSync(path.join(dir, "commit.json"), '{"version":1,"topic":"events_raw","partition":6,"seq":3}')
+      const error = yield* Effect.flip(checkpointer.read("events_raw", 6))
+      assert.strictEqual(error._tag, "CheckpointError")
+      assert.include(error.message, "version-1 checkpoint")
+    }).pipe(Effect.provide(layer))
+  )
 })
 
 describe("kpi_minute contract", () => {
