@@ -27,22 +27,41 @@ import { Warehouse } from "../warehouse/Warehouse.ts"
 
 const COUNTS = "MAP(VARCHAR, BIGINT)"
 
+/**
+ * The measures as DuckDB types, keyed like `WindowMeasures` (also the shape `to_json` renders them
+ * in). Every column list, struct and SET clause below is derived from it; a column is its key in
+ * snake_case.
+ */
+const measuresType = {
+  events: "BIGINT",
+  eventsByType: COUNTS,
+  distinctUsers: "BIGINT",
+  sessionsStarted: "BIGINT",
+  configuratorStarts: "BIGINT",
+  configuratorCompletions: "BIGINT",
+  funnelSteps: COUNTS,
+  purchases: "BIGINT",
+  revenueByCurrency: COUNTS,
+  latencyBuckets: "BIGINT[]"
+} as const satisfies Record<keyof WindowMeasures, string>
+
+const measureKeys = Object.keys(measuresType) as Array<keyof typeof measuresType>
+const columnOf = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+const measureColumnsDdl = measureKeys.map((key) => `${columnOf(key)} ${measuresType[key]} NOT NULL`).join(",\n    ")
+const measureColumnList = measureKeys.map(columnOf).join(", ")
+/** `r.measures.events, r.measures.eventsByType, …`: a decoded record's measures in column order. */
+const measureValues = measureKeys.map((key) => `r.measures.${key}`).join(", ")
+/** The row's measures as a struct with `WindowMeasures`' keys. */
+const measuresColumns = `{${measureKeys.map((key) => `${key}: ${columnOf(key)}`).join(", ")}}`
+const measureUpdates = measureKeys.map((key) => `${columnOf(key)} = excluded.${columnOf(key)}`).join(", ")
+
 const ddl = [
   `CREATE TABLE IF NOT EXISTS kpi_minute_partition (
     minute TIMESTAMPTZ NOT NULL,
     partition INTEGER NOT NULL,
     partitions_total INTEGER NOT NULL,
     closed BOOLEAN NOT NULL,
-    events BIGINT NOT NULL,
-    events_by_type ${COUNTS} NOT NULL,
-    distinct_users BIGINT NOT NULL,
-    sessions_started BIGINT NOT NULL,
-    configurator_starts BIGINT NOT NULL,
-    configurator_completions BIGINT NOT NULL,
-    funnel_steps ${COUNTS} NOT NULL,
-    purchases BIGINT NOT NULL,
-    revenue_by_currency ${COUNTS} NOT NULL,
-    latency_buckets BIGINT[] NOT NULL,
+    ${measureColumnsDdl},
     updated_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (minute, partition)
   )`,
@@ -62,16 +81,7 @@ const ddl = [
     minute TIMESTAMPTZ PRIMARY KEY,
     partitions_total INTEGER NOT NULL,
     partitions_reporting INTEGER NOT NULL,
-    events BIGINT NOT NULL,
-    events_by_type ${COUNTS} NOT NULL,
-    distinct_users BIGINT NOT NULL,
-    sessions_started BIGINT NOT NULL,
-    configurator_starts BIGINT NOT NULL,
-    configurator_completions BIGINT NOT NULL,
-    funnel_steps ${COUNTS} NOT NULL,
-    purchases BIGINT NOT NULL,
-    revenue_by_currency ${COUNTS} NOT NULL,
-    latency_buckets BIGINT[] NOT NULL,
+    ${measureColumnsDdl},
     updated_at TIMESTAMPTZ NOT NULL
   )`,
   // `closed` is derived at read time: a watermark advance closes minutes without touching their rows.
@@ -80,29 +90,9 @@ const ddl = [
     (SELECT count(*) FROM kpi_partition_progress p
       WHERE p.partition < s.partitions_total AND p.watermark_ms >= epoch_ms(s.minute) + ${WINDOW_MS}) = s.partitions_total
       AS closed,
-    events, events_by_type, distinct_users, sessions_started, configurator_starts, configurator_completions,
-    funnel_steps, purchases, revenue_by_currency, latency_buckets, updated_at
+    ${measureColumnList}, updated_at
   FROM kpi_minute_sum s`
 ]
-
-/** The measures as DuckDB columns (also the shape `to_json` renders them in). */
-const measuresType = {
-  events: "BIGINT",
-  eventsByType: COUNTS,
-  distinctUsers: "BIGINT",
-  sessionsStarted: "BIGINT",
-  configuratorStarts: "BIGINT",
-  configuratorCompletions: "BIGINT",
-  funnelSteps: COUNTS,
-  purchases: "BIGINT",
-  revenueByCurrency: COUNTS,
-  latencyBuckets: "BIGINT[]"
-}
-
-const measuresColumns = `{events: events, eventsByType: events_by_type, distinctUsers: distinct_users,
-  sessionsStarted: sessions_started, configuratorStarts: configurator_starts,
-  configuratorCompletions: configurator_completions, funnelSteps: funnel_steps, purchases: purchases,
-  revenueByCurrency: revenue_by_currency, latencyBuckets: latency_buckets}`
 
 /** Every partition row of the given minutes as one JSON array (minutes: a SQL list of TIMESTAMPTZ). */
 const partitionRows = (minutes: string) => `SELECT to_json(coalesce(list({
@@ -157,10 +147,8 @@ const sumRowsType = JSON.stringify([
 ])
 
 const replaceSums = `INSERT OR REPLACE INTO kpi_minute_sum
-  SELECT make_timestamptz(r.minuteStartMs * 1000), r.partitionsTotal, r.partitionsReporting, r.measures.events,
-    r.measures.eventsByType, r.measures.distinctUsers, r.measures.sessionsStarted, r.measures.configuratorStarts,
-    r.measures.configuratorCompletions, r.measures.funnelSteps, r.measures.purchases, r.measures.revenueByCurrency,
-    r.measures.latencyBuckets, make_timestamptz($2::BIGINT * 1000)
+  SELECT make_timestamptz(r.minuteStartMs * 1000), r.partitionsTotal, r.partitionsReporting, ${measureValues},
+    make_timestamptz($2::BIGINT * 1000)
   FROM (SELECT unnest(from_json($1::JSON, '${sumRowsType}')) AS r)`
 
 /** A SQL list of the minutes (epoch ms, integers from decoded records) as TIMESTAMPTZ literals. */
@@ -174,18 +162,12 @@ const windowRowsType = JSON.stringify([
 
 // One statement for the whole batch: DuckDB pays per statement, not per row.
 const upsertRows = `INSERT INTO kpi_minute_partition
-  SELECT make_timestamptz(r.minuteStartMs * 1000), r.partition, r.partitions, r.closed, r.measures.events,
-    r.measures.eventsByType, r.measures.distinctUsers, r.measures.sessionsStarted, r.measures.configuratorStarts,
-    r.measures.configuratorCompletions, r.measures.funnelSteps, r.measures.purchases, r.measures.revenueByCurrency,
-    r.measures.latencyBuckets, make_timestamptz($2::BIGINT * 1000)
+  SELECT make_timestamptz(r.minuteStartMs * 1000), r.partition, r.partitions, r.closed, ${measureValues},
+    make_timestamptz($2::BIGINT * 1000)
   FROM (SELECT unnest(from_json($1::JSON, '${windowRowsType}')) AS r)
   ON CONFLICT (minute, partition) DO UPDATE SET
-    partitions_total = excluded.partitions_total, closed = excluded.closed, events = excluded.events,
-    events_by_type = excluded.events_by_type, distinct_users = excluded.distinct_users,
-    sessions_started = excluded.sessions_started, configurator_starts = excluded.configurator_starts,
-    configurator_completions = excluded.configurator_completions, funnel_steps = excluded.funnel_steps,
-    purchases = excluded.purchases, revenue_by_currency = excluded.revenue_by_currency,
-    latency_buckets = excluded.latency_buckets, updated_at = excluded.updated_at
+    partitions_total = excluded.partitions_total, closed = excluded.closed, ${measureUpdates},
+    updated_at = excluded.updated_at
   WHERE excluded.closed OR NOT kpi_minute_partition.closed`
 
 const progressRowsType = JSON.stringify([{ partition: "INTEGER", partitions: "INTEGER", watermarkMs: "BIGINT" }])
