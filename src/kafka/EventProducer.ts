@@ -35,6 +35,7 @@ import {
   type RecordMetadata,
   type RetryOptions
 } from "kafkajs"
+import { labelled } from "../domain/MetricLabels.ts"
 import { Settings } from "../domain/Settings.ts"
 import { BrokerUnavailable, Kafka } from "./Kafka.ts"
 import { Topics } from "./Topics.ts"
@@ -128,20 +129,8 @@ const inFlightRecords = Metric.gauge("launchpad_kafka_producer_in_flight_records
   description: "records accepted by publish and not yet acknowledged"
 })
 
-// Metric.withAttributes allocates; topics and error tags are few, so each labelled metric is built once.
-const labelled = (metric: Metric.Metric<number, unknown>, label: string) => {
-  const cache = new Map<string, Metric.Metric<number, unknown>>()
-  return (value: string) => {
-    let found = cache.get(value)
-    if (found === undefined) {
-      found = Metric.withAttributes(metric, { [label]: value })
-      cache.set(value, found)
-    }
-    return found
-  }
-}
-const producedCounter = labelled(recordsProduced, "topic")
-const errorCounter = labelled(produceErrors, "error")
+const producedCounters = labelled(recordsProduced)
+const errorCounters = labelled(produceErrors)
 
 /** Exported for dashboards and tests. */
 export const ProducerMetrics = { produceLatency, recordsProduced, produceErrors, batchesSent, inFlightRecords } as const
@@ -451,7 +440,7 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
 
   const context = yield* Effect.context<never>()
   const failed = (error: PublishError) => {
-    errorCounter(error._tag).updateUnsafe(1, context)
+    errorCounters({ error: error._tag }).updateUnsafe(1, context)
     return Effect.fail(error)
   }
 
@@ -486,7 +475,7 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
           onFailure: failed,
           onSuccess: (acks) => {
             produceLatency.updateUnsafe(Date.now() - start, context)
-            producedCounter(topic).updateUnsafe(count, context)
+            producedCounters({ topic }).updateUnsafe(count, context)
             return Effect.succeed(acks)
           }
         })

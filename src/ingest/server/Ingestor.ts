@@ -6,9 +6,10 @@
  * full, the request fails at once with a 503 instead of queueing.
  */
 import { createHash } from "node:crypto"
-import { Context, Effect, Layer, Metric, Option, Redacted, Result } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
 import { enrichedJsonInRange, MAX_FUTURE_MS, requestTail } from "../../domain/Enrichment.ts"
 import { decodeEvent } from "../../domain/EventCodec.ts"
+import { labelled } from "../../domain/MetricLabels.ts"
 import type { EventRejection, RejectReason } from "../../domain/RejectReason.ts"
 import { Settings } from "../../domain/Settings.ts"
 import { formatTimestamp } from "../../domain/Timestamp.ts"
@@ -156,15 +157,7 @@ export interface IngestorShape {
   readonly ipHash: (ip: string | undefined) => string | undefined
 }
 
-const rejectedCounters = new Map<string, Metric.Metric<number, unknown>>()
-const rejectedCounter = (reason: string) => {
-  let metric = rejectedCounters.get(reason)
-  if (metric === undefined) {
-    metric = Metric.withAttributes(IngestMetrics.eventsRejected, { reason })
-    rejectedCounters.set(reason, metric)
-  }
-  return metric
-}
+const rejectedCounters = labelled(IngestMetrics.eventsRejected)
 
 export class Ingestor extends Context.Service<Ingestor, IngestorShape>()("launchpad/ingest/Ingestor") {
   static readonly layer = Layer.effect(
@@ -209,7 +202,7 @@ export class Ingestor extends Context.Service<Ingestor, IngestorShape>()("launch
             IngestMetrics.produceLatency.updateUnsafe(Date.now() - started, context)
             IngestMetrics.eventsAccepted.updateUnsafe(classified.accepted.length, context)
             IngestMetrics.eventsDeadLettered.updateUnsafe(classified.deadLetters.length, context)
-            for (const reason of classified.rejectedReasons) rejectedCounter(reason).updateUnsafe(1, context)
+            for (const reason of classified.rejectedReasons) rejectedCounters({ reason }).updateUnsafe(1, context)
             return classified.deadLetters.length === 0
               ? Effect.void
               : Effect.logDebug("events dead-lettered").pipe(

@@ -5,8 +5,9 @@
  * timing only: never bodies, headers or query strings.
  */
 import { randomUUID } from "node:crypto"
-import { Clock, Context, Effect, LogLevel, Metric, References } from "effect"
+import { Clock, Context, Effect, LogLevel, References } from "effect"
 import { HttpEffect, HttpRouter, HttpServerRequest, HttpServerResponse } from "effect/http"
+import { labelled } from "../../domain/MetricLabels.ts"
 import { RETRY_AFTER_SECONDS } from "../domain/IngestErrors.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
 
@@ -39,28 +40,12 @@ export const routeLabel = (url: string): string => {
   return KNOWN_ROUTES.has(path) ? path : "other"
 }
 
-// Metric.withAttributes allocates; the label combinations are few, so each is built once.
-const requestCounters = new Map<string, Metric.Metric<number, unknown>>()
-const latencyHistograms = new Map<string, Metric.Metric<number, unknown>>()
+const requestCounters = labelled(IngestMetrics.requests)
+const latencyHistograms = labelled(IngestMetrics.requestLatency)
 
-export const counterFor = (route: string, status: number) => {
-  const key = `${route} ${status}`
-  let metric = requestCounters.get(key)
-  if (metric === undefined) {
-    metric = Metric.withAttributes(IngestMetrics.requests, { route, status: String(status) })
-    requestCounters.set(key, metric)
-  }
-  return metric
-}
+export const counterFor = (route: string, status: number) => requestCounters({ route, status: String(status) })
 
-export const latencyFor = (route: string) => {
-  let metric = latencyHistograms.get(route)
-  if (metric === undefined) {
-    metric = Metric.withAttributes(IngestMetrics.requestLatency, { route })
-    latencyHistograms.set(route, metric)
-  }
-  return metric
-}
+export const latencyFor = (route: string) => latencyHistograms({ route })
 
 const retryAfter = String(RETRY_AFTER_SECONDS)
 

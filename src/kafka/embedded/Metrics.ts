@@ -3,6 +3,7 @@
  * the context captured when the broker starts, once per request or batch, never per record.
  */
 import { type Context, Effect, Metric } from "effect"
+import { labelled } from "../../domain/MetricLabels.ts"
 
 export const produceRequests = Metric.counter("kafka_broker_produce_requests_total", {
   description: "Produce requests handled",
@@ -28,10 +29,11 @@ export const fsyncSeconds = Metric.histogram("kafka_broker_fsync_seconds", {
   boundaries: Metric.exponentialBoundaries({ start: 0.0001, factor: 2, count: 16 })
 })
 
+const logEndOffsets = labelled(logEndOffset)
+
 /** Synchronous recorders bound to the broker's context, for the plain-TypeScript hot path. */
 export class BrokerMetrics {
   private readonly context: Context.Context<never>
-  private readonly offsets = new Map<string, Metric.Gauge<number>>()
 
   private constructor(context: Context.Context<never>) {
     this.context = context
@@ -50,13 +52,7 @@ export class BrokerMetrics {
   }
 
   logEnd(topic: string, partition: number, offset: number): void {
-    const key = `${topic}\u0000${partition}`
-    let gauge = this.offsets.get(key)
-    if (gauge === undefined) {
-      gauge = Metric.withAttributes(logEndOffset, { topic, partition: String(partition) })
-      this.offsets.set(key, gauge)
-    }
-    gauge.updateUnsafe(offset, this.context)
+    logEndOffsets({ topic, partition: String(partition) }).updateUnsafe(offset, this.context)
   }
 
   fsync(seconds: number): void {
