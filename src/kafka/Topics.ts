@@ -2,9 +2,11 @@
  * Topic names (the one place they are spelled) and the bootstrap that creates them with their
  * partition counts and retention. Creation is idempotent: a topic that already exists is left as it
  * is (Kafka cannot shrink partitions, and changing retention is an operator's decision), with a
- * warning when its partition count differs from what we would have created.
+ * warning when its partition count differs from what we would have created. What the topics really
+ * have is what counts downstream: `partitionCount` reads it from the cluster, not from the settings.
  */
 import { Context, Effect, Layer } from "effect"
+import type { Admin } from "kafkajs"
 import { Settings } from "../domain/Settings.ts"
 import { BrokerUnavailable, Kafka } from "./Kafka.ts"
 
@@ -47,51 +49,78 @@ export interface EnsureResult {
 
 const brokerError = (message: string) => (cause: unknown) => new BrokerUnavailable({ message, cause })
 
+/** A short-lived admin client around `use` (admin calls are rare: bootstrap, rebalances). */
+const withAdmin = <A, E, R>(use: (admin: Admin) => Effect.Effect<A, E, R>) =>
+  Effect.gen(function* () {
+    const admin = (yield* Kafka).client.admin()
+    return yield* Effect.acquireUseRelease(
+      Effect.tryPromise({ try: () => admin.connect(), catch: brokerError("admin connect failed") }),
+      () => use(admin),
+      () => Effect.promise(() => admin.disconnect()).pipe(Effect.ignore)
+    )
+  })
+
+/**
+ * How many partitions `topic` has on the cluster now. The setting LAUNCHPAD_PARTITIONS only applies
+ * when we create the topic; an existing one (another cluster, an operator's `--alter`) may differ.
+ */
+export const partitionCount = Effect.fn("Topics.partitionCount")(function* (topic: string) {
+  return yield* withAdmin((admin) =>
+    Effect.tryPromise({
+      // All topics, not only this one: naming a missing topic could auto-create it.
+      try: () => admin.fetchTopicMetadata(),
+      catch: brokerError(`fetching metadata of ${topic} failed`)
+    })
+  ).pipe(
+    Effect.flatMap((metadata) => {
+      const count = metadata.topics.find((t) => t.name === topic)?.partitions.length ?? 0
+      return count > 0
+        ? Effect.succeed(count)
+        : Effect.fail(new BrokerUnavailable({ message: `topic ${topic} has no partitions in the metadata` }))
+    })
+  )
+})
+
 /** Create whichever of `specs` are missing; existing topics count as success. */
 export const ensureTopics = Effect.fn("Topics.ensure")(function* (specs: ReadonlyArray<TopicSpec>) {
-  const { client } = yield* Kafka
-  const admin = client.admin()
-  return yield* Effect.acquireUseRelease(
-    Effect.tryPromise({ try: () => admin.connect(), catch: brokerError("admin connect failed") }),
-    () =>
-      Effect.gen(function* () {
-        const metadata = yield* Effect.tryPromise({
-          // Asking for all topics (not only ours) so that missing ones are not auto-created here.
-          try: () => admin.fetchTopicMetadata(),
-          catch: brokerError("fetching topic metadata failed")
+  return yield* withAdmin((admin) =>
+    Effect.gen(function* () {
+      const metadata = yield* Effect.tryPromise({
+        // Asking for all topics (not only ours) so that missing ones are not auto-created here.
+        try: () => admin.fetchTopicMetadata(),
+        catch: brokerError("fetching topic metadata failed")
+      })
+      const existing = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]))
+      for (const spec of specs) {
+        const count = existing.get(spec.name)
+        if (count !== undefined && count !== spec.numPartitions) {
+          yield* Effect.logWarning(
+            `topic ${spec.name} has ${count} partitions, configured ${spec.numPartitions}; leaving it as is`
+          )
+        }
+      }
+      const missing = specs.filter((spec) => !existing.has(spec.name))
+      if (missing.length > 0) {
+        // createTopics resolves false when every topic already exists (a concurrent creator won the race).
+        yield* Effect.tryPromise({
+          try: () =>
+            admin.createTopics({
+              waitForLeaders: true,
+              topics: missing.map((spec) => ({
+                topic: spec.name,
+                numPartitions: spec.numPartitions,
+                configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value }))
+              }))
+            }),
+          catch: brokerError(`creating topics ${missing.map((s) => s.name).join(", ")} failed`)
         })
-        const existing = new Map(metadata.topics.map((t) => [t.name, t.partitions.length]))
-        for (const spec of specs) {
-          const count = existing.get(spec.name)
-          if (count !== undefined && count !== spec.numPartitions) {
-            yield* Effect.logWarning(
-              `topic ${spec.name} has ${count} partitions, configured ${spec.numPartitions}; leaving it as is`
-            )
-          }
-        }
-        const missing = specs.filter((spec) => !existing.has(spec.name))
-        if (missing.length > 0) {
-          // createTopics resolves false when every topic already exists (a concurrent creator won the race).
-          yield* Effect.tryPromise({
-            try: () =>
-              admin.createTopics({
-                waitForLeaders: true,
-                topics: missing.map((spec) => ({
-                  topic: spec.name,
-                  numPartitions: spec.numPartitions,
-                  configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value }))
-                }))
-              }),
-            catch: brokerError(`creating topics ${missing.map((s) => s.name).join(", ")} failed`)
-          })
-          yield* Effect.logInfo(`created topics ${missing.map((s) => `${s.name}(${s.numPartitions})`).join(", ")}`)
-        }
-        return {
-          created: missing.map((s) => s.name),
-          existing: specs.filter((s) => existing.has(s.name)).map((s) => s.name)
-        } satisfies EnsureResult
-      }),
-    () => Effect.promise(() => admin.disconnect()).pipe(Effect.ignore)
+        yield* Effect.logInfo(`created topics ${missing.map((s) => `${s.name}(${s.numPartitions})`).join(", ")}`)
+      }
+      return {
+        created: missing.map((s) => s.name),
+        existing: specs.filter((s) => existing.has(s.name)).map((s) => s.name)
+      } satisfies EnsureResult
+    })
   )
 })
 

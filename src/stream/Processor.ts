@@ -54,7 +54,7 @@ import { Settings } from "../domain/Settings.ts"
 import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
-import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
+import { ConsumerGroupIds, partitionCount, TopicNames } from "../kafka/Topics.ts"
 import { EventFileWriter, type LakeWriterError } from "../lake/EventFileWriter.ts"
 import type { EventLakeRow, SessionRow } from "../lake/LakeTable.ts"
 import type { WrittenFile } from "../lake/ParquetFileWriter.ts"
@@ -193,6 +193,21 @@ const make = (options: StreamProcessorOptions) =>
       gapMs: Duration.toMillis(settings.sessionGap),
       capMs: Duration.toMillis(settings.sessionMax)
     }
+    /**
+     * Partitions of events_raw as the cluster has them (LAUNCHPAD_PARTITIONS only sizes a topic we
+     * create): every KPI record carries it, and the warehouse closes a minute once that many partitions
+     * have passed it. Read at start and again on every assignment; the setting only stands in while
+     * the metadata cannot be read.
+     */
+    const readPartitions = (fallback: number) =>
+      partitionCount(TOPIC).pipe(
+        Effect.catch((error) =>
+          Effect.logWarning(`stream: ${error.message}; assuming ${fallback} partitions of ${TOPIC}`).pipe(
+            Effect.as(fallback)
+          )
+        )
+      )
+    let partitionsTotal = yield* readPartitions(settings.partitions)
     const counters: Counters = {
       batches: 0,
       records: 0,
@@ -257,6 +272,7 @@ const make = (options: StreamProcessorOptions) =>
       lock.withPermits(1)(
         Effect.gen(function* () {
           yield* drain
+          partitionsTotal = yield* readPartitions(partitionsTotal)
           const seeks = new Map<string, bigint>()
           for (const tp of partitions) {
             if (tp.topic !== TOPIC) continue
@@ -431,12 +447,10 @@ const make = (options: StreamProcessorOptions) =>
         let closed = 0
         for (const update of out.windowUpdates.values()) {
           if (update.closed) closed++
-          if (finite) kpi.push(kpiRecord(windowRecord(update, settings.partitions, watermarkMs)))
+          if (finite) kpi.push(kpiRecord(windowRecord(update, partitionsTotal, watermarkMs)))
         }
         if (finite) {
-          kpi.push(
-            kpiRecord({ kind: "progress", partition: run.partition, partitions: settings.partitions, watermarkMs })
-          )
+          kpi.push(kpiRecord({ kind: "progress", partition: run.partition, partitions: partitionsTotal, watermarkMs }))
         }
         for (const record of out.deadLetters) {
           deadLetters.push({

@@ -206,6 +206,47 @@ describe("stream processor", () => {
   )
 
   it.effect(
+    "KPI records name the partitions events_raw has on the cluster, whatever LAUNCHPAD_PARTITIONS says",
+    () =>
+      Effect.promise(async () => {
+        const [sample] = await Effect.runPromise(Arbitrary.sampleEffect(enrichedEventArbitrary, { count: 1 }))
+        assert.isDefined(sample)
+        if (sample === undefined) return
+        const t = BASE_MS + 300 * DAY
+        // One event in every partition, so every partition reports progress.
+        await produceMessages(
+          kafka,
+          Array.from({ length: PARTITIONS }, (_, p) => ({
+            partition: p,
+            key: `user-count-${p}`,
+            value: JSON.stringify(place(sample, `user-count-${p}`, t, randomUUID()))
+          }))
+        )
+        const kpiBefore = (await readTopic(kafka, TopicNames.kpiMinute)).length
+        // The topic was made with PARTITIONS; this processor's setting says fewer (another cluster's topic).
+        const processor = await startProcessor({
+          brokers: broker.brokers,
+          dataDir: tempDir("stream-partitions"),
+          groupId: `partitions-${randomUUID()}`,
+          partitionsSetting: 1
+        })
+        await waitCommitted(kafka, [processor])
+        await processor.close()
+
+        const updates = (await readTopic(kafka, TopicNames.kpiMinute))
+          .slice(kpiBefore)
+          .map((v) => Result.getOrThrow(decodeKpiUpdate(v)))
+        const progress = new Set(updates.filter((u) => u.kind === "progress").map((u) => u.partition))
+        assert.deepStrictEqual(
+          [...progress].sort(),
+          Array.from({ length: PARTITIONS }, (_, p) => p)
+        )
+        assert.isTrue(updates.every((u) => u.partitions === PARTITIONS))
+      }),
+    60_000
+  )
+
+  it.effect(
     "a non-JSON or schema-invalid record goes to events_deadletter and processing continues (guarantee 6)",
     () =>
       Effect.promise(async () => {
