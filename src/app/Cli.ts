@@ -6,7 +6,6 @@ import { Console, Context, Duration, Effect, Layer, Option } from "effect"
 import { Command, Flag } from "effect/cli"
 import { RejectReason } from "../domain/RejectReason.ts"
 import { Settings, settingsDoc } from "../domain/Settings.ts"
-import { EmbeddedBroker } from "../kafka/embedded/EmbeddedBroker.ts"
 import { Simulator } from "../sim/Simulator.ts"
 import { Roles } from "./Roles.ts"
 
@@ -91,10 +90,10 @@ const sim = Command.make(
   }, Effect.provide(Settings.layer))
 ).pipe(Command.withDescription("Post simulated configurator traffic to an ingest API (what pnpm dev runs)"))
 
-const broker = Command.make("broker", {}, () =>
-  Layer.launch(EmbeddedBroker.layer.pipe(Layer.provide(Settings.layer)))
-).pipe(
-  Command.withDescription("Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR)")
+const broker = Command.make("broker", {}, () => Layer.launch(Roles.broker)).pipe(
+  Command.withDescription(
+    "Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR; /metrics on HOST:PORT)"
+  )
 )
 
 const lakeCommands = Effect.promise(() => import("../lake/LakeCommands.ts"))

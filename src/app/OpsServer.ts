@@ -1,5 +1,5 @@
 /**
- * The operations endpoints of a role that has no API of its own (`launchpad stream`): Prometheus
+ * The operations endpoints of a role that has no API of its own (`launchpad stream`, `launchpad broker`): Prometheus
  * `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics, and the Kafka
  * client's) and `/health/live`, on `HOST:PORT`. The roles with an API serve these from it.
  */

@@ -7,6 +7,7 @@ import { Settings } from "../domain/Settings.ts"
 import { layerServer } from "../ingest/IngestServer.ts"
 import { EventConsumer } from "../kafka/EventConsumer.ts"
 import { EventProducer } from "../kafka/EventProducer.ts"
+import { EmbeddedBroker } from "../kafka/embedded/EmbeddedBroker.ts"
 import { Kafka } from "../kafka/Kafka.ts"
 import { Topics } from "../kafka/Topics.ts"
 import { DuckDb } from "../lake/DuckDb.ts"
@@ -91,6 +92,17 @@ const ingest = Layer.mergeAll(layerServer(), announce("ingest", ["kafka", "topic
 )
 
 /**
+ * The broker role alone (a development stand-in for a Kafka cluster): the embedded broker on
+ * BROKER_HOST:BROKER_PORT, with its produce, fetch, log, group and fsync metrics on /metrics and
+ * /health/live on HOST:PORT.
+ */
+const broker = Layer.mergeAll(
+  EmbeddedBroker.layer,
+  layerOpsServer,
+  announce("broker", ["embedded broker", "/metrics"])
+).pipe(Layer.provide(Settings.layer))
+
+/**
  * The stream role alone: the processor in the "launchpad-stream" group, reading events_raw from
  * KAFKA_BROKERS (or an embedded broker it starts), writing the lake and checkpoints under
  * LAUNCHPAD_DATA_DIR and window updates to kpi_minute, with /metrics and /health/live on HOST:PORT.
@@ -124,4 +136,4 @@ const serve = Layer.mergeAll(
   Layer.provide(Settings.layer)
 )
 
-export const Roles = { dev, start, ingest, stream, serve } as const
+export const Roles = { dev, start, broker, ingest, stream, serve } as const

@@ -1,5 +1,5 @@
 /**
- * The composition root as users run it: `launchpad start` (and `launchpad stream` alone) in a child
+ * The composition root as users run it: `launchpad start` (and `launchpad stream`, `launchpad broker` alone) in a child
  * process on free ports and a temporary data dir. Events posted to ingest must come out of the
  * warehouse's KPI API, the stream role must show its metrics, and processes must stop cleanly on SIGTERM.
  */
@@ -151,6 +151,36 @@ describe("launchpad stream (the stream role alone)", () => {
       })
       assert.match(counted, /^launchpad_stream_consumer_lag\{/m)
       assert.match(counted, /^launchpad_stream_files_written_total/m)
+    } finally {
+      await producer.disconnect()
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+      child.kill("SIGTERM")
+      assert.include([0, 130, 143], await exited)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }, 60_000)
+})
+
+describe("launchpad broker (the broker role alone)", () => {
+  it("serves the Kafka protocol on BROKER_PORT and its metrics on PORT", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), "launchpad-broker-role-"))
+    const [port, brokerPort] = [await freePort(), await freePort()]
+    const child = spawn(process.execPath, ["src/main.ts", "broker"], {
+      env: { ...process.env, PORT: String(port), BROKER_PORT: String(brokerPort), LAUNCHPAD_DATA_DIR: dataDir },
+      stdio: "ignore"
+    })
+    const kafka = client([`127.0.0.1:${brokerPort}`])
+    const producer = kafka.producer()
+    try {
+      await waitFor("the ops server", async () =>
+        (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined
+      )
+      await producer.connect()
+      await producer.send({ topic: "role-test", acks: -1, messages: [{ key: "k", value: "a" }, { key: "k", value: "b" }] })
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
+      assert.match(text, /^kafka_broker_produce_requests_total [1-9]/m)
+      assert.match(text, /^kafka_broker_log_end_offset\{topic="role-test",partition="\d+"\} 2$/m)
+      assert.match(text, /^kafka_broker_fsync_seconds_count [1-9]/m)
     } finally {
       await producer.disconnect()
       const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
