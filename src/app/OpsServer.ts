@@ -1,7 +1,8 @@
 /**
- * The operations endpoints of a role that has no API of its own (`launchpad stream`, `launchpad broker`): Prometheus
- * `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics, and the Kafka
- * client's) and `/health/live`, on `HOST:PORT`. The roles with an API serve these from it.
+ * The operations endpoints of a role that has no API of its own (`launchpad stream`, `launchpad
+ * broker`): Prometheus `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics
+ * and the Kafka client's; the broker's produce, fetch, log, group and fsync metrics) and
+ * `/health/live`, on `HOST:PORT`. The roles with an API serve these from it.
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
