@@ -5,8 +5,8 @@
  * `node:http` keep-alive client; paced phases always use the Node client. One request in flight per
  * connection. Measures:
  * - batches of 100 events from 32 connections for 20 s × scale: events/s accepted, p50/p99 latency;
- * - single-event requests from 32 connections: requests/s;
- * - p99 latency at half the measured batch throughput (paced requests);
+ * - single-event requests from 32 connections: requests/s (median of REPEATS runs);
+ * - p99 latency at half the measured batch throughput (paced requests; median of REPEATS runs);
  * - the ceiling: a bare `node:http` server that only JSON.parses the same bodies, same load; the
  *   ratio of ingest to it says how much of the machine the pipeline itself costs.
  * Events accepted are read from the server's own counter. All processes share the same two cores, load
@@ -28,6 +28,11 @@ const SELF = fileURLToPath(import.meta.url)
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 const CONNECTIONS = 32
 const BATCH = 100
+/**
+ * The short goal phases (single events, half load) run this many times and report the median: on the
+ * shared two cores one 10 s run swings by ±20 % (p99 by more), enough to flip a goal either way.
+ */
+const REPEATS = 3
 
 // ---------------------------------------------------------------------------------------------
 // Bodies: valid events of a few types, ~450 B each, as the SDK sends them.
@@ -293,6 +298,12 @@ const runCeiling = (port: number) => {
 
 const round = (n: number) => Math.round(n * 10) / 10
 
+const median = (values: ReadonlyArray<number>): number => {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2
+}
+
 /** CPU seconds (user + system) a process has used so far, from /proc (clock ticks of 1/100 s). */
 const cpuSeconds = (pid: number | undefined): number => {
   if (pid === undefined) return 0
@@ -335,19 +346,29 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
       (r) => r.events
     )
     const accepted = (await acceptedTotal(port)) - acceptedBefore
-    const { result: single, cpuMicros: singleCpu } = await measured(
-      api.pid,
-      () => blast({ ...base, path: "/api/v1/events", batch: 0, durationMs: shortMs }),
-      (r) => r.ok
-    )
+    const singles: Array<{ readonly result: LoadResult; readonly cpuMicros: number }> = []
+    for (let i = 0; i < REPEATS; i++) {
+      singles.push(
+        await measured(
+          api.pid,
+          () => blast({ ...base, path: "/api/v1/events", batch: 0, durationMs: shortMs }),
+          (r) => r.ok
+        )
+      )
+    }
     const maxReqPerSec = (batch.ok * 1000) / batch.elapsedMs
-    const half = await load({
-      ...base,
-      path: "/api/v1/events/batch",
-      batch: BATCH,
-      durationMs: shortMs,
-      ratePerSec: maxReqPerSec / 2
-    })
+    const halves: Array<LoadResult> = []
+    for (let i = 0; i < REPEATS; i++) {
+      halves.push(
+        await load({
+          ...base,
+          path: "/api/v1/events/batch",
+          batch: BATCH,
+          durationMs: shortMs,
+          ratePerSec: maxReqPerSec / 2
+        })
+      )
+    }
     await stop(api)
     await stop(broker.process)
 
@@ -368,9 +389,12 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
 
     const eventsPerSec = (accepted * 1000) / batch.elapsedMs
     const ceilingPerSec = (bare.events * 1000) / bare.elapsedMs
-    const singlePerSec = (single.ok * 1000) / single.elapsedMs
+    const singleRates = singles.map(({ result }) => (result.ok * 1000) / result.elapsedMs)
+    const singlePerSec = median(singleRates)
+    const halfP99s = halves.map((h) => h.p99)
     const ratio = eventsPerSec / ceilingPerSec
-    const failures = batch.failed + single.failed + half.failed
+    const failures =
+      batch.failed + singles.reduce((n, { result }) => n + result.failed, 0) + halves.reduce((n, h) => n + h.failed, 0)
     return [
       {
         section: "ingest",
@@ -399,23 +423,45 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
       },
       {
         section: "ingest",
-        measure: "single-event requests/s (32 conns)",
+        measure: `single-event requests/s (32 conns), median of ${REPEATS} × ${shortMs / 1000} s`,
         value: Math.round(singlePerSec),
         unit: "req/s",
         goal: "≥ 8000",
         ok: singlePerSec >= 8_000
       },
-      { section: "ingest", measure: "single-event latency p99", value: round(single.p99), unit: "ms" },
-      { section: "ingest", measure: "API CPU per single-event request", value: round(singleCpu), unit: "µs" },
-      { section: "ingest", measure: "batch p50 at half of max load", value: round(half.p50), unit: "ms" },
+      ...singleRates.map((rate, i) => ({
+        section: "ingest",
+        measure: `  run ${i + 1}`,
+        value: Math.round(rate),
+        unit: "req/s"
+      })),
       {
         section: "ingest",
-        measure: "batch p99 at half of max load",
-        value: round(half.p99),
+        measure: "single-event latency p99 (median)",
+        value: round(median(singles.map(({ result }) => result.p99))),
+        unit: "ms"
+      },
+      {
+        section: "ingest",
+        measure: "API CPU per single-event request (median)",
+        value: round(median(singles.map(({ cpuMicros }) => cpuMicros))),
+        unit: "µs"
+      },
+      {
+        section: "ingest",
+        measure: `batch p50 at half of max load (${Math.round(maxReqPerSec / 2)} req/s, median)`,
+        value: round(median(halves.map((h) => h.p50))),
+        unit: "ms"
+      },
+      {
+        section: "ingest",
+        measure: `batch p99 at half of max load, median of ${REPEATS} × ${shortMs / 1000} s`,
+        value: round(median(halfP99s)),
         unit: "ms",
         goal: "< 50",
-        ok: half.p99 < 50
+        ok: median(halfP99s) < 50
       },
+      ...halfP99s.map((p99, i) => ({ section: "ingest", measure: `  run ${i + 1}`, value: round(p99), unit: "ms" })),
       {
         section: "ingest",
         measure: "non-200 answers during the run",
