@@ -176,7 +176,14 @@ describe("launchpad broker (the broker role alone)", () => {
         (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined
       )
       await producer.connect()
-      await producer.send({ topic: "role-test", acks: -1, messages: [{ key: "k", value: "a" }, { key: "k", value: "b" }] })
+      await producer.send({
+        topic: "role-test",
+        acks: -1,
+        messages: [
+          { key: "k", value: "a" },
+          { key: "k", value: "b" }
+        ]
+      })
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
       assert.match(text, /^kafka_broker_produce_requests_total [1-9]/m)
       assert.match(text, /^kafka_broker_log_end_offset\{topic="role-test",partition="\d+"\} 2$/m)
