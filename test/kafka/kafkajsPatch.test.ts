@@ -1,9 +1,11 @@
 /**
- * patches/kafkajs@2.2.4.patch rewrites three hot spots of kafkajs's producer; each must give exactly
+ * patches/kafkajs@2.2.4.patch rewrites four hot spots of kafkajs's producer; each must give exactly
  * what the original gave. `encodeUncompressed` (one-buffer record batches) is compared with kafkajs's
  * own `Record` + `RecordBatch`, which are still in the package (compressed batches use them);
  * murmur2 (int32 instead of Long) with Kafka's test vector and a BigInt reference; CRC-32C
- * (slicing-by-8) with the embedded broker's implementation.
+ * (slicing-by-8) with the embedded broker's implementation; the Encoder (a rope that keeps large pieces
+ * by reference instead of copying them at every level of a request) with the protocol's bytes written
+ * independently here.
  */
 import { createRequire } from "node:module"
 import { assert, describe, it } from "@effect/vitest"
@@ -137,6 +139,215 @@ describe("kafkajs patch: murmur2 and CRC-32C", () => {
     { raw: Schema.Uint8Array },
     ({ raw }) => {
       assert.strictEqual(kafkajsCrc32c(Buffer.from(raw)) >>> 0, crc32c(raw) >>> 0)
+    },
+    { arbitrary: { runs: 300 } }
+  )
+})
+
+// ---------------------------------------------------------------------------------------------
+// The Encoder as a rope: large pieces are kept by reference, everything else copied; the bytes must be
+// exactly the protocol's, whatever the mix, nesting and reads in between.
+
+interface KafkajsEncoder {
+  readonly buffer: Buffer
+  size(): number
+  writeInt8(v: number): KafkajsEncoder
+  writeInt16(v: number): KafkajsEncoder
+  writeInt32(v: number): KafkajsEncoder
+  writeUInt32(v: number): KafkajsEncoder
+  writeInt64(v: number): KafkajsEncoder
+  writeBoolean(v: boolean): KafkajsEncoder
+  writeString(v: string | null): KafkajsEncoder
+  writeVarIntString(v: string | null): KafkajsEncoder
+  writeBytes(v: string | Buffer | null): KafkajsEncoder
+  writeVarIntBytes(v: string | Buffer | null): KafkajsEncoder
+  writeBuffer(v: Buffer): KafkajsEncoder
+  writeVarInt(v: number): KafkajsEncoder
+  writeVarLong(v: number): KafkajsEncoder
+  writeEncoder(v: KafkajsEncoder): KafkajsEncoder
+  writeEncoderArray(v: ReadonlyArray<KafkajsEncoder>): KafkajsEncoder
+}
+const Encoder = kafkajsSrc("protocol/encoder") as new (initialSize?: number) => KafkajsEncoder
+
+/** A buffer of `size` bytes with a pattern (sizes around the rope's 2 KiB threshold matter). */
+const Blob = Schema.Struct({
+  size: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 6_000 })),
+  seed: Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 255 }))
+})
+const blob = ({ size, seed }: typeof Blob.Type) =>
+  Buffer.from(Array.from({ length: size }, (_, i) => (seed + i * 31) & 255))
+const int = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
+
+const Leaf = Schema.Union([
+  Schema.TaggedStruct("Int8", { v: int(-128, 127) }),
+  Schema.TaggedStruct("Int16", { v: int(-32_768, 32_767) }),
+  Schema.TaggedStruct("Int32", { v: int(-(2 ** 31), 2 ** 31 - 1) }),
+  Schema.TaggedStruct("UInt32", { v: int(0, 2 ** 32 - 1) }),
+  Schema.TaggedStruct("Int64", { v: int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) }),
+  Schema.TaggedStruct("Boolean", { v: Schema.Boolean }),
+  Schema.TaggedStruct("String", { v: Schema.NullOr(Schema.String), repeat: int(1, 400) }),
+  Schema.TaggedStruct("VarIntString", { v: Schema.NullOr(Schema.String), repeat: int(1, 400) }),
+  Schema.TaggedStruct("Bytes", { v: Schema.NullOr(Blob), asString: Schema.Boolean }),
+  Schema.TaggedStruct("VarIntBytes", { v: Schema.NullOr(Blob) }),
+  Schema.TaggedStruct("Buffer", { v: Blob }),
+  Schema.TaggedStruct("VarInt", { v: int(-(2 ** 31), 2 ** 31 - 1) }),
+  Schema.TaggedStruct("VarLong", { v: int(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) }),
+  /** Reads `buffer` (and checks it) in the middle of writing. */
+  Schema.TaggedStruct("Peek", {})
+])
+type Leaf = typeof Leaf.Type
+const Op = Schema.Union([
+  Leaf,
+  Schema.TaggedStruct("Encoder", { ops: Schema.Array(Leaf) }),
+  Schema.TaggedStruct("EncoderArray", { items: Schema.Array(Schema.Array(Leaf)) })
+])
+type Op = typeof Op.Type
+
+const uvarint = (value: bigint): Buffer => {
+  const out: Array<number> = []
+  let v = value
+  while (v >= 0x80n) {
+    out.push(Number(v & 0x7fn) | 0x80)
+    v >>= 7n
+  }
+  out.push(Number(v))
+  return Buffer.from(out)
+}
+const varint32 = (v: number) => uvarint(BigInt(((v << 1) ^ (v >> 31)) >>> 0))
+const varint64 = (v: number) => uvarint(BigInt.asUintN(64, (BigInt(v) << 1n) ^ (BigInt(v) >> 63n)))
+const fixed = (size: number, write: (b: Buffer) => void) => {
+  const b = Buffer.alloc(size)
+  write(b)
+  return b
+}
+const utf8 = (s: string) => Buffer.from(s, "utf8")
+
+/** The protocol's bytes for `op`, written independently of kafkajs. */
+const expectedLeaf = (op: Leaf): Buffer => {
+  switch (op._tag) {
+    case "Int8":
+      return fixed(1, (b) => b.writeInt8(op.v))
+    case "Int16":
+      return fixed(2, (b) => b.writeInt16BE(op.v))
+    case "Int32":
+      return fixed(4, (b) => b.writeInt32BE(op.v))
+    case "UInt32":
+      return fixed(4, (b) => b.writeUInt32BE(op.v))
+    case "Int64":
+      return fixed(8, (b) => b.writeBigInt64BE(BigInt(op.v)))
+    case "Boolean":
+      return Buffer.from([op.v ? 1 : 0])
+    case "String": {
+      if (op.v === null) return fixed(2, (b) => b.writeInt16BE(-1))
+      const s = utf8(op.v.repeat(op.repeat))
+      return Buffer.concat([fixed(2, (b) => b.writeInt16BE(s.length)), s])
+    }
+    case "VarIntString": {
+      if (op.v === null) return varint32(-1)
+      const s = utf8(op.v.repeat(op.repeat))
+      return Buffer.concat([varint32(s.length), s])
+    }
+    case "Bytes": {
+      if (op.v === null) return fixed(4, (b) => b.writeInt32BE(-1))
+      const raw = blob(op.v)
+      const bytes = op.asString ? utf8(raw.toString("latin1")) : raw
+      return Buffer.concat([fixed(4, (b) => b.writeInt32BE(bytes.length)), bytes])
+    }
+    case "VarIntBytes":
+      return op.v === null ? varint32(-1) : Buffer.concat([varint32(op.v.size), blob(op.v)])
+    case "Buffer":
+      return blob(op.v)
+    case "VarInt":
+      return varint32(op.v)
+    case "VarLong":
+      return varint64(op.v)
+    case "Peek":
+      return Buffer.alloc(0)
+  }
+}
+
+/** Writes `ops` into `encoder`, checking every Peek against the bytes expected so far. */
+const writeLeaves = (encoder: KafkajsEncoder, ops: ReadonlyArray<Leaf>): Buffer => {
+  const parts: Array<Buffer> = []
+  for (const op of ops) {
+    switch (op._tag) {
+      case "Int8":
+        encoder.writeInt8(op.v)
+        break
+      case "Int16":
+        encoder.writeInt16(op.v)
+        break
+      case "Int32":
+        encoder.writeInt32(op.v)
+        break
+      case "UInt32":
+        encoder.writeUInt32(op.v)
+        break
+      case "Int64":
+        encoder.writeInt64(op.v)
+        break
+      case "Boolean":
+        encoder.writeBoolean(op.v)
+        break
+      case "String":
+        encoder.writeString(op.v === null ? null : op.v.repeat(op.repeat))
+        break
+      case "VarIntString":
+        encoder.writeVarIntString(op.v === null ? null : op.v.repeat(op.repeat))
+        break
+      case "Bytes":
+        encoder.writeBytes(op.v === null ? null : op.asString ? blob(op.v).toString("latin1") : blob(op.v))
+        break
+      case "VarIntBytes":
+        encoder.writeVarIntBytes(op.v === null ? null : blob(op.v))
+        break
+      case "Buffer":
+        encoder.writeBuffer(blob(op.v))
+        break
+      case "VarInt":
+        encoder.writeVarInt(op.v)
+        break
+      case "VarLong":
+        encoder.writeVarLong(op.v)
+        break
+      case "Peek":
+        assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
+        break
+    }
+    parts.push(expectedLeaf(op))
+  }
+  return Buffer.concat(parts)
+}
+
+describe("kafkajs patch: Encoder", () => {
+  it.prop(
+    "writes the protocol's bytes for any mix of fields, nested encoders and reads in between",
+    { ops: Schema.Array(Op) },
+    ({ ops }) => {
+      const encoder = new Encoder()
+      const parts: Array<Buffer> = []
+      for (const op of ops as ReadonlyArray<Op>) {
+        if (op._tag === "Encoder") {
+          const child = new Encoder()
+          parts.push(writeLeaves(child, op.ops))
+          encoder.writeEncoder(child)
+        } else if (op._tag === "EncoderArray") {
+          const children = op.items.map((items) => {
+            const child = new Encoder()
+            parts.push(writeLeaves(child, items))
+            return child
+          })
+          encoder.writeEncoderArray(children)
+        } else if (op._tag === "Peek") {
+          assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
+        } else {
+          parts.push(writeLeaves(encoder, [op]))
+        }
+        assert.strictEqual(encoder.size(), Buffer.concat(parts).length)
+      }
+      assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
+      // A second read gives the same bytes (the rope is joined once).
+      assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
     },
     { arbitrary: { runs: 300 } }
   )
