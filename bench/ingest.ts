@@ -224,8 +224,12 @@ const wrkLoad = (options: LoadOptions): Promise<LoadResult> =>
       .join(",\n")
     fs.writeFileSync(
       script,
-      `local bodies = {${bodies}}\nlocal i = 0\nwrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
-        `request = function()\n  i = i + 1\n  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])\nend\n`
+      // The requests are formatted once, in `init` (as wrk's own pipeline example does), not per request
+      // in Lua: ~5 µs less of wrk's CPU per request (most of its ~30 µs is socket system calls).
+      `local bodies = {${bodies}}\nlocal requests = {}\nlocal i = 0\n` +
+        `wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\n` +
+        `init = function(args)\n  for k, body in ipairs(bodies) do requests[k] = wrk.format(nil, nil, nil, body) end\nend\n` +
+        `request = function()\n  i = i + 1\n  return requests[(i % #requests) + 1]\nend\n`
     )
     const seconds = Math.max(1, Math.round(options.durationMs / 1000))
     const child = spawn(
