@@ -92,7 +92,7 @@ const sim = Command.make(
 
 const broker = Command.make("broker", {}, () => Layer.launch(Roles.broker)).pipe(
   Command.withDescription(
-    "Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR; /metrics on HOST:PORT)"
+    "Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR; /metrics on BROKER_METRICS_PORT)"
   )
 )
 

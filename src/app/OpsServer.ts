@@ -2,14 +2,15 @@
  * The operations endpoints of a role that has no API of its own (`launchpad stream`, `launchpad
  * broker`): Prometheus `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics
  * and the Kafka client's; the broker's produce, fetch, log, group and fsync metrics) and
- * `/health/live`, on `HOST:PORT`. The roles with an API serve these from it.
+ * `/health/live`, on `HOST:PORT` (the broker on BROKER_HOST:BROKER_METRICS_PORT, so that it can run
+ * next to an API on the default PORT). The roles with an API serve these from it.
  */
 import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
-import { Settings } from "../domain/Settings.ts"
+import { Settings, type SettingsShape } from "../domain/Settings.ts"
 
 const OpsRoutes = Layer.mergeAll(
   HttpRouter.add(
@@ -20,11 +21,17 @@ const OpsRoutes = Layer.mergeAll(
   HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "up" }))
 )
 
-export const layerOpsServer = Layer.unwrap(
-  Effect.gen(function* () {
-    const settings = yield* Settings
-    return HttpRouter.serve(OpsRoutes, { disableLogger: true }).pipe(
-      Layer.provide(NodeHttpServer.layer(createServer, { port: settings.port, host: settings.host }))
-    )
-  })
-)
+/** The ops endpoints on `address(settings)` (HOST:PORT for the stream role). */
+export const layerOpsServerAt = (
+  address: (settings: SettingsShape) => { readonly port: number; readonly host: string }
+) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const { port, host } = address(yield* Settings)
+      return HttpRouter.serve(OpsRoutes, { disableLogger: true }).pipe(
+        Layer.provide(NodeHttpServer.layer(createServer, { port, host }))
+      )
+    })
+  )
+
+export const layerOpsServer = layerOpsServerAt((settings) => ({ port: settings.port, host: settings.host }))

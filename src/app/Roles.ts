@@ -17,7 +17,7 @@ import { layerServer as layerWarehouseServer, WarehouseServices } from "../model
 import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
 import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
-import { layerOpsServer } from "./OpsServer.ts"
+import { layerOpsServer, layerOpsServerAt } from "./OpsServer.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
 const announce = (mode: string, parts: ReadonlyArray<string>) =>
@@ -94,11 +94,11 @@ const ingest = Layer.mergeAll(layerServer(), announce("ingest", ["kafka", "topic
 /**
  * The broker role alone (a development stand-in for a Kafka cluster): the embedded broker on
  * BROKER_HOST:BROKER_PORT, with its produce, fetch, log, group and fsync metrics on /metrics and
- * /health/live on HOST:PORT.
+ * /health/live on BROKER_HOST:BROKER_METRICS_PORT (not PORT: an API usually runs next to it).
  */
 const broker = Layer.mergeAll(
   EmbeddedBroker.layer,
-  layerOpsServer,
+  layerOpsServerAt((settings) => ({ port: settings.brokerMetricsPort, host: settings.brokerHost })),
   announce("broker", ["embedded broker", "/metrics"])
 ).pipe(Layer.provide(Settings.layer))
 

@@ -18,6 +18,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   { env: "BROKER_PORT", default: "9092", description: "embedded Kafka broker port (0 = ephemeral)" },
   { env: "BROKER_HOST", default: "127.0.0.1", description: "address the embedded broker binds to and advertises" },
   {
+    env: "BROKER_METRICS_PORT",
+    default: "9308",
+    description: "`launchpad broker` alone: /metrics and /health/live on BROKER_HOST (0 = ephemeral)"
+  },
+  {
     env: "KAFKA_BROKERS",
     default: "(unset: embedded broker)",
     description: "comma-separated host:port list of a real Kafka cluster; unset starts the embedded broker"
@@ -131,6 +136,10 @@ export const settingsConfig = Config.all({
     "BROKER_PORT"
   ).pipe(Config.withDefault(9092)),
   brokerHost: Config.String("BROKER_HOST").pipe(Config.withDefault("127.0.0.1")),
+  brokerMetricsPort: Config.schema(
+    Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
+    "BROKER_METRICS_PORT"
+  ).pipe(Config.withDefault(9308)),
   kafkaBrokers: Config.Array(HostPort, "KAFKA_BROKERS").pipe(Config.option),
   kafkaClientId: Config.String("KAFKA_CLIENT_ID").pipe(Config.withDefault("launchpad")),
   dataDir: Config.String("LAUNCHPAD_DATA_DIR").pipe(Config.withDefault("./data")),

@@ -162,11 +162,16 @@ describe("launchpad stream (the stream role alone)", () => {
 })
 
 describe("launchpad broker (the broker role alone)", () => {
-  it("serves the Kafka protocol on BROKER_PORT and its metrics on PORT", async () => {
+  it("serves the Kafka protocol on BROKER_PORT and its metrics on BROKER_METRICS_PORT", async () => {
     const dataDir = mkdtempSync(join(tmpdir(), "launchpad-broker-role-"))
     const [port, brokerPort] = [await freePort(), await freePort()]
     const child = spawn(process.execPath, ["src/main.ts", "broker"], {
-      env: { ...process.env, PORT: String(port), BROKER_PORT: String(brokerPort), LAUNCHPAD_DATA_DIR: dataDir },
+      env: {
+        ...process.env,
+        BROKER_METRICS_PORT: String(port),
+        BROKER_PORT: String(brokerPort),
+        LAUNCHPAD_DATA_DIR: dataDir
+      },
       stdio: "ignore"
     })
     const kafka = client([`127.0.0.1:${brokerPort}`])
