@@ -54,6 +54,7 @@ import { Settings } from "../domain/Settings.ts"
 import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
+import { BrokerUnavailable } from "../kafka/Kafka.ts"
 import { ConsumerGroupIds, partitionCount, TopicNames } from "../kafka/Topics.ts"
 import { EventFileWriter, type LakeWriterError } from "../lake/EventFileWriter.ts"
 import type { EventLakeRow, SessionRow } from "../lake/LakeTable.ts"
@@ -201,6 +202,11 @@ const make = (options: StreamProcessorOptions) =>
      */
     const readPartitions = (fallback: number) =>
       partitionCount(TOPIC).pipe(
+        // Bounded: it runs inside a rebalance, which must not wait on kafkajs's own retries.
+        Effect.timeoutOrElse({
+          duration: "5 seconds",
+          orElse: () => Effect.fail(new BrokerUnavailable({ message: "topic metadata: no answer within 5 s" }))
+        }),
         Effect.catch((error) =>
           Effect.logWarning(`stream: ${error.message}; assuming ${fallback} partitions of ${TOPIC}`).pipe(
             Effect.as(fallback)
