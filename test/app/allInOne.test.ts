@@ -117,88 +117,95 @@ describe("launchpad start (all roles in one process)", () => {
   }, 30_000)
 })
 
+/**
+ * `launchpad <role>` alone in a child process on free ports and a temporary data dir; `body` runs once
+ * its ops server answers /health/live, then the child must stop cleanly on SIGTERM.
+ */
+const withRole = async (
+  role: string,
+  opsPortVariable: string,
+  extraEnv: Record<string, string>,
+  body: (ports: { readonly ops: number; readonly broker: number }) => Promise<void>
+): Promise<void> => {
+  const dataDir = mkdtempSync(join(tmpdir(), `launchpad-${role}-role-`))
+  const [ops, broker] = [await freePort(), await freePort()]
+  const child = spawn(process.execPath, ["src/main.ts", role], {
+    env: {
+      ...process.env,
+      [opsPortVariable]: String(ops),
+      BROKER_PORT: String(broker),
+      LAUNCHPAD_DATA_DIR: dataDir,
+      ...extraEnv
+    },
+    stdio: "ignore"
+  })
+  try {
+    await waitFor("the ops server", async () =>
+      (await fetch(`http://127.0.0.1:${ops}/health/live`)).ok ? true : undefined
+    )
+    await body({ ops, broker })
+  } finally {
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+    child.kill("SIGTERM")
+    assert.include([0, 130, 143], await exited)
+    rmSync(dataDir, { recursive: true, force: true })
+  }
+}
+
 describe("launchpad stream (the stream role alone)", () => {
-  it("processes events_raw and shows its metrics on PORT", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "launchpad-stream-role-"))
-    const [port, brokerPort] = [await freePort(), await freePort()]
-    const child = spawn(process.execPath, ["src/main.ts", "stream"], {
-      env: {
-        ...process.env,
-        PORT: String(port),
-        BROKER_PORT: String(brokerPort),
-        LAUNCHPAD_DATA_DIR: dataDir,
-        LAUNCHPAD_TRIGGER_MS: "200"
-      },
-      stdio: "ignore"
-    })
-    const producer = client([`127.0.0.1:${brokerPort}`]).producer()
-    try {
-      await waitFor("the ops server", async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined
-      )
-      await producer.connect()
-      const events = Array.from({ length: 10 }, (_, i) => syntheticEvent(i, Date.now() - 60_000, 30_000))
-      await producer.send({
-        topic: TopicNames.eventsRaw,
-        messages: events.map((event) => ({ key: event.user_id, value: JSON.stringify(event) }))
-      })
-      const counted = await waitFor("launchpad_stream_events_total in /metrics", async () => {
-        const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-        const match = /^launchpad_stream_events_total (\d+)/m.exec(text)
-        // The checkpoint commits once per LAUNCHPAD_LAKE_INTERVAL_MS, after the events are counted.
-        const committed = /^launchpad_stream_checkpoint_duration_seconds_count/m.test(text)
-        return match?.[1] === "10" && committed ? text : undefined
-      })
-      assert.match(counted, /^launchpad_stream_consumer_lag\{/m)
-      assert.match(counted, /^launchpad_stream_files_written_total/m)
-    } finally {
-      await producer.disconnect()
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      child.kill("SIGTERM")
-      assert.include([0, 130, 143], await exited)
-      rmSync(dataDir, { recursive: true, force: true })
-    }
-  }, 60_000)
+  it(
+    "processes events_raw and shows its metrics on PORT",
+    () =>
+      withRole("stream", "PORT", { LAUNCHPAD_TRIGGER_MS: "200" }, async (ports) => {
+        const producer = client([`127.0.0.1:${ports.broker}`]).producer()
+        try {
+          await producer.connect()
+          const events = Array.from({ length: 10 }, (_, i) => syntheticEvent(i, Date.now() - 60_000, 30_000))
+          await producer.send({
+            topic: TopicNames.eventsRaw,
+            messages: events.map((event) => ({ key: event.user_id, value: JSON.stringify(event) }))
+          })
+          const counted = await waitFor("launchpad_stream_events_total in /metrics", async () => {
+            const text = await (await fetch(`http://127.0.0.1:${ports.ops}/metrics`)).text()
+            const match = /^launchpad_stream_events_total (\d+)/m.exec(text)
+            // The checkpoint commits once per LAUNCHPAD_LAKE_INTERVAL_MS, after the events are counted.
+            const committed = /^launchpad_stream_checkpoint_duration_seconds_count/m.test(text)
+            return match?.[1] === "10" && committed ? text : undefined
+          })
+          assert.match(counted, /^launchpad_stream_consumer_lag\{/m)
+          assert.match(counted, /^launchpad_stream_files_written_total/m)
+        } finally {
+          await producer.disconnect()
+        }
+      }),
+    60_000
+  )
 })
 
 describe("launchpad broker (the broker role alone)", () => {
-  it("serves the Kafka protocol on BROKER_PORT and its metrics on BROKER_METRICS_PORT", async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), "launchpad-broker-role-"))
-    const [port, brokerPort] = [await freePort(), await freePort()]
-    const child = spawn(process.execPath, ["src/main.ts", "broker"], {
-      env: {
-        ...process.env,
-        BROKER_METRICS_PORT: String(port),
-        BROKER_PORT: String(brokerPort),
-        LAUNCHPAD_DATA_DIR: dataDir
-      },
-      stdio: "ignore"
-    })
-    const kafka = client([`127.0.0.1:${brokerPort}`])
-    const producer = kafka.producer()
-    try {
-      await waitFor("the ops server", async () =>
-        (await fetch(`http://127.0.0.1:${port}/health/live`)).ok ? true : undefined
-      )
-      await producer.connect()
-      await producer.send({
-        topic: "role-test",
-        acks: -1,
-        messages: [
-          { key: "k", value: "a" },
-          { key: "k", value: "b" }
-        ]
-      })
-      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()
-      assert.match(text, /^kafka_broker_produce_requests_total [1-9]/m)
-      assert.match(text, /^kafka_broker_log_end_offset\{topic="role-test",partition="\d+"\} 2$/m)
-      assert.match(text, /^kafka_broker_fsync_seconds_count [1-9]/m)
-    } finally {
-      await producer.disconnect()
-      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
-      child.kill("SIGTERM")
-      assert.include([0, 130, 143], await exited)
-      rmSync(dataDir, { recursive: true, force: true })
-    }
-  }, 60_000)
+  it(
+    "serves the Kafka protocol on BROKER_PORT and its metrics on BROKER_METRICS_PORT",
+    () =>
+      withRole("broker", "BROKER_METRICS_PORT", {}, async (ports) => {
+        const producer = client([`127.0.0.1:${ports.broker}`]).producer()
+        try {
+          await producer.connect()
+          await producer.send({
+            topic: "role-test",
+            acks: -1,
+            messages: [
+              { key: "k", value: "a" },
+              { key: "k", value: "b" }
+            ]
+          })
+          const text = await (await fetch(`http://127.0.0.1:${ports.ops}/metrics`)).text()
+          assert.match(text, /^kafka_broker_produce_requests_total [1-9]/m)
+          assert.match(text, /^kafka_broker_log_end_offset\{topic="role-test",partition="\d+"\} 2$/m)
+          assert.match(text, /^kafka_broker_fsync_seconds_count [1-9]/m)
+        } finally {
+          await producer.disconnect()
+        }
+      }),
+    60_000
+  )
 })
