@@ -7,10 +7,10 @@ import { Effect, Exit, Schema } from "effect"
 import { closeAll, type StreamRules } from "../../src/stream/Batch.ts"
 import { applyChangelogLine, changelogLine, decodeChangelogLine, replayChangelog } from "../../src/stream/Changelog.ts"
 import { decodeSnapshot, encodeState, snapshotLines } from "../../src/stream/Checkpoint.ts"
-import { newOutput, type PartitionRun, stepAdvance, stepEvents } from "../../src/stream/MicroBatch.ts"
+import { newOutput, stepAdvance, stepEvents } from "../../src/stream/MicroBatch.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
-import { BASE_MS, compareStrings, makeEvent, processingTimeOf, scenarioArbitrary } from "./fixtures.ts"
+import { BASE_MS, compareStrings, makeEvent, newRun, processingTimeOf, scenarioArbitrary } from "./fixtures.ts"
 
 /** The state with every collection in a canonical order (a replay may insert in another order). */
 const canonical = (state: StreamState) => {
@@ -24,17 +24,6 @@ const canonical = (state: StreamState) => {
 }
 
 const reload = (state: StreamState): StreamState => Effect.runSync(decodeSnapshot([...snapshotLines(state)]))
-
-const newRun = (partition: number): PartitionRun => ({
-  topic: "events_raw",
-  partition,
-  state: emptyState(),
-  nextOffset: 0n,
-  seq: 0,
-  maxEventTimeMs: null,
-  unwritten: [],
-  replays: []
-})
 
 const NonNegativeInt = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 }))
 

@@ -19,7 +19,6 @@ import {
   feedReplay,
   newOutput,
   type PartitionOutput,
-  type PartitionRun,
   type PendingReplay,
   stepAdvance,
   stepEvents
@@ -33,22 +32,12 @@ import {
   closedWindowsOf,
   compareStrings,
   makeEvent,
+  newRun,
   processingTimeOf,
   runBatches,
   scenarioArbitrary,
   sortSessions
 } from "./fixtures.ts"
-
-const newRun = (partition: number): PartitionRun => ({
-  topic: "events_raw",
-  partition,
-  state: emptyState(),
-  nextOffset: 0n,
-  seq: 0,
-  maxEventTimeMs: null,
-  unwritten: [],
-  replays: []
-})
 
 const lakeFlags = (rows: ReadonlyArray<LakeRow<StreamEvent>>) =>
   rows.map((r) => `${r.event.eventId}@${r.event.offset}:${r.isLate}`).sort(compareStrings)

@@ -5,6 +5,7 @@
  */
 import { Arbitrary, Schema } from "effect"
 import { type BatchResult, closeAll, type LakeRow, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
+import type { PartitionRun } from "../../src/stream/MicroBatch.ts"
 import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
@@ -226,3 +227,15 @@ export const closedWindowsOf = (updates: ReadonlyArray<WindowUpdate>) =>
       ...measures
     }))
     .sort((a, b) => a.minuteStartMs - b.minuteStartMs || a.partition - b.partition)
+
+/** A partition that has never committed: empty state, from offset 0. */
+export const newRun = (partition: number): PartitionRun => ({
+  topic: "events_raw",
+  partition,
+  state: emptyState(),
+  nextOffset: 0n,
+  seq: 0,
+  maxEventTimeMs: null,
+  unwritten: [],
+  replays: []
+})
