@@ -222,99 +222,77 @@ const fixed = (size: number, write: (b: Buffer) => void) => {
 }
 const utf8 = (s: string) => Buffer.from(s, "utf8")
 
-/** The protocol's bytes for `op`, written independently of kafkajs. */
-const expectedLeaf = (op: Leaf): Buffer => {
-  switch (op._tag) {
-    case "Int8":
-      return fixed(1, (b) => b.writeInt8(op.v))
-    case "Int16":
-      return fixed(2, (b) => b.writeInt16BE(op.v))
-    case "Int32":
-      return fixed(4, (b) => b.writeInt32BE(op.v))
-    case "UInt32":
-      return fixed(4, (b) => b.writeUInt32BE(op.v))
-    case "Int64":
-      return fixed(8, (b) => b.writeBigInt64BE(BigInt(op.v)))
-    case "Boolean":
-      return Buffer.from([op.v ? 1 : 0])
-    case "String": {
+type LeafOf<T extends Leaf["_tag"]> = Extract<Leaf, { readonly _tag: T }>
+
+/**
+ * Per field kind: how the test writes it with kafkajs, and the protocol's bytes for it, written
+ * independently of kafkajs. Side by side, so that a kind cannot have one without the other.
+ */
+const leaves: {
+  readonly [T in Exclude<Leaf["_tag"], "Peek">]: {
+    readonly write: (encoder: KafkajsEncoder, op: LeafOf<T>) => void
+    readonly bytes: (op: LeafOf<T>) => Buffer
+  }
+} = {
+  Int8: { write: (e, op) => e.writeInt8(op.v), bytes: (op) => fixed(1, (b) => b.writeInt8(op.v)) },
+  Int16: { write: (e, op) => e.writeInt16(op.v), bytes: (op) => fixed(2, (b) => b.writeInt16BE(op.v)) },
+  Int32: { write: (e, op) => e.writeInt32(op.v), bytes: (op) => fixed(4, (b) => b.writeInt32BE(op.v)) },
+  UInt32: { write: (e, op) => e.writeUInt32(op.v), bytes: (op) => fixed(4, (b) => b.writeUInt32BE(op.v)) },
+  Int64: { write: (e, op) => e.writeInt64(op.v), bytes: (op) => fixed(8, (b) => b.writeBigInt64BE(BigInt(op.v))) },
+  Boolean: { write: (e, op) => e.writeBoolean(op.v), bytes: (op) => Buffer.from([op.v ? 1 : 0]) },
+  String: {
+    write: (e, op) => e.writeString(op.v === null ? null : op.v.repeat(op.repeat)),
+    bytes: (op) => {
       if (op.v === null) return fixed(2, (b) => b.writeInt16BE(-1))
       const s = utf8(op.v.repeat(op.repeat))
       return Buffer.concat([fixed(2, (b) => b.writeInt16BE(s.length)), s])
     }
-    case "VarIntString": {
+  },
+  VarIntString: {
+    write: (e, op) => e.writeVarIntString(op.v === null ? null : op.v.repeat(op.repeat)),
+    bytes: (op) => {
       if (op.v === null) return varint32(-1)
       const s = utf8(op.v.repeat(op.repeat))
       return Buffer.concat([varint32(s.length), s])
     }
-    case "Bytes": {
+  },
+  Bytes: {
+    write: (e, op) => e.writeBytes(op.v === null ? null : op.asString ? blob(op.v).toString("latin1") : blob(op.v)),
+    bytes: (op) => {
       if (op.v === null) return fixed(4, (b) => b.writeInt32BE(-1))
       const raw = blob(op.v)
       const bytes = op.asString ? utf8(raw.toString("latin1")) : raw
       return Buffer.concat([fixed(4, (b) => b.writeInt32BE(bytes.length)), bytes])
     }
-    case "VarIntBytes":
-      return op.v === null ? varint32(-1) : Buffer.concat([varint32(op.v.size), blob(op.v)])
-    case "Buffer":
-      return blob(op.v)
-    case "VarInt":
-      return varint32(op.v)
-    case "VarLong":
-      return varint64(op.v)
-    case "Peek":
-      return Buffer.alloc(0)
+  },
+  VarIntBytes: {
+    write: (e, op) => e.writeVarIntBytes(op.v === null ? null : blob(op.v)),
+    bytes: (op) => (op.v === null ? varint32(-1) : Buffer.concat([varint32(op.v.size), blob(op.v)]))
+  },
+  Buffer: { write: (e, op) => e.writeBuffer(blob(op.v)), bytes: (op) => blob(op.v) },
+  VarInt: { write: (e, op) => e.writeVarInt(op.v), bytes: (op) => varint32(op.v) },
+  VarLong: { write: (e, op) => e.writeVarLong(op.v), bytes: (op) => varint64(op.v) }
+}
+
+type Field = Exclude<Leaf, { readonly _tag: "Peek" }>
+
+/** Writes one field; returns its expected bytes. */
+const writeLeaf = (encoder: KafkajsEncoder, op: Field): Buffer => {
+  // The table is keyed by tag, so the entry for `op._tag` takes `op` (TypeScript cannot correlate it).
+  const leaf = leaves[op._tag] as {
+    readonly write: (encoder: KafkajsEncoder, op: Field) => void
+    readonly bytes: (op: Field) => Buffer
   }
+  leaf.write(encoder, op)
+  return leaf.bytes(op)
 }
 
 /** Writes `ops` into `encoder`, checking every Peek against the bytes expected so far. */
 const writeLeaves = (encoder: KafkajsEncoder, ops: ReadonlyArray<Leaf>): Buffer => {
   const parts: Array<Buffer> = []
   for (const op of ops) {
-    switch (op._tag) {
-      case "Int8":
-        encoder.writeInt8(op.v)
-        break
-      case "Int16":
-        encoder.writeInt16(op.v)
-        break
-      case "Int32":
-        encoder.writeInt32(op.v)
-        break
-      case "UInt32":
-        encoder.writeUInt32(op.v)
-        break
-      case "Int64":
-        encoder.writeInt64(op.v)
-        break
-      case "Boolean":
-        encoder.writeBoolean(op.v)
-        break
-      case "String":
-        encoder.writeString(op.v === null ? null : op.v.repeat(op.repeat))
-        break
-      case "VarIntString":
-        encoder.writeVarIntString(op.v === null ? null : op.v.repeat(op.repeat))
-        break
-      case "Bytes":
-        encoder.writeBytes(op.v === null ? null : op.asString ? blob(op.v).toString("latin1") : blob(op.v))
-        break
-      case "VarIntBytes":
-        encoder.writeVarIntBytes(op.v === null ? null : blob(op.v))
-        break
-      case "Buffer":
-        encoder.writeBuffer(blob(op.v))
-        break
-      case "VarInt":
-        encoder.writeVarInt(op.v)
-        break
-      case "VarLong":
-        encoder.writeVarLong(op.v)
-        break
-      case "Peek":
-        assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
-        break
-    }
-    parts.push(expectedLeaf(op))
+    if (op._tag === "Peek") assert.deepStrictEqual(encoder.buffer, Buffer.concat(parts))
+    else parts.push(writeLeaf(encoder, op))
   }
   return Buffer.concat(parts)
 }
