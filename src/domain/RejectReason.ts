@@ -12,6 +12,7 @@ export const RejectReason = Schema.Literals([
   "unknown_event_type",
   "unsupported_schema_version",
   "too_large",
+  "too_deep",
   "invalid_uuid",
   "invalid_timestamp",
   "timestamp_out_of_range",

@@ -31,7 +31,7 @@ const corsLayer = Layer.unwrap(
 )
 
 /** What the routes and the listener share: one `Ingestor` (so one in-flight limit) and readiness. */
-export const IngestServices = Layer.mergeAll(Ingestor.layer, Readiness.layer)
+export const IngestServices = Readiness.layer.pipe(Layer.provideMerge(Ingestor.layer))
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(

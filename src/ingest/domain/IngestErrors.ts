@@ -11,6 +11,7 @@ export const RETRY_AFTER_SECONDS = 1
 
 export const ErrorCode = Schema.Literals([
   "invalid_json",
+  "too_deep",
   "invalid_body",
   "payload_too_large",
   "too_many_events",
@@ -34,7 +35,10 @@ export type ErrorBody = typeof ErrorBody.Type
 
 const fields = { error: ErrorBody }
 
-/** 400: the body is not JSON, or not the expected shape (a batch needs `{ "events": [...] }`). */
+/**
+ * 400: the body is not JSON, nests deeper than `MAX_JSON_DEPTH` (`too_deep`, refused before parsing), or
+ * is not the expected shape (a batch needs `{ "events": [...] }`).
+ */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields, { httpApiStatus: 400 }) {}
 
 /** 401: write keys are configured and the request carries no valid one. */
@@ -63,7 +67,7 @@ const body = (status: number, code: ErrorCode, message: string, requestId: strin
   error: { status, code, message, request_id: requestId, ...extra }
 })
 
-export const badRequest = (code: "invalid_json" | "invalid_body", message: string, requestId: string) =>
+export const badRequest = (code: "invalid_json" | "too_deep" | "invalid_body", message: string, requestId: string) =>
   new BadRequest(body(400, code, message, requestId))
 
 export const unauthorized = (message: string, requestId: string) =>

@@ -12,6 +12,7 @@ import type { IncomingMessage } from "node:http"
 import * as zlib from "node:zlib"
 import { ByteSize, Effect, Result } from "effect"
 import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { jsonDepthExceeds, tooDeepMessage } from "../../domain/JsonDepth.ts"
 import {
   type BadRequest,
   badRequest,
@@ -126,8 +127,9 @@ export const gunzipBody = (
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
-/** UTF-8 bytes → a JSON value, or a 400 saying what is wrong. */
+/** UTF-8 bytes → a JSON value, or a 400 saying what is wrong. Nesting is bounded before parsing. */
 export const parseJsonBytes = (bytes: Uint8Array, requestId: string): Result.Result<unknown, BadRequest> => {
+  if (jsonDepthExceeds(bytes)) return Result.fail(badRequest("too_deep", tooDeepMessage(), requestId))
   let text: string
   try {
     text = utf8.decode(bytes)

@@ -1,5 +1,6 @@
 /**
- * Readiness: Kafka answers a metadata request and Launchpad's topics exist. The probe has a short
+ * Readiness: Kafka answers a metadata request, Launchpad's topics exist, and ingest can take a
+ * request (a free in-flight slot, and slots are being given back). The Kafka probe has a short
  * timeout and its result is cached for a second, so load balancers can poll `/health/ready` as
  * often as they like without loading the broker.
  */
@@ -8,9 +9,16 @@ import { EventProducer } from "../../kafka/EventProducer.ts"
 import { Kafka } from "../../kafka/Kafka.ts"
 import { TopicNames } from "../../kafka/Topics.ts"
 import type { HealthReport } from "../api/Health.ts"
+import { type AdmissionState, Ingestor } from "./Ingestor.ts"
 
 const PROBE_TIMEOUT = Duration.seconds(1)
 const CACHE_FOR = Duration.seconds(1)
+/**
+ * Slots held this long with none given back mean ingest is wedged: a request waits at most
+ * (sendRetries + 1) × sendTimeout ≈ 31 s for the producer (EventProducer) before it is answered.
+ */
+export const WEDGED_AFTER_MS = 60_000
+
 const REQUIRED_TOPICS: ReadonlyArray<string> = [TopicNames.eventsRaw, TopicNames.eventsDeadletter]
 
 interface KafkaProbe {
@@ -29,6 +37,7 @@ export class Readiness extends Context.Service<Readiness, ReadinessShape>()("lau
     Effect.gen(function* () {
       const { client, brokers } = yield* Kafka
       const producer = yield* EventProducer
+      const ingestor = yield* Ingestor
 
       const fetchTopics = Effect.acquireUseRelease(
         Effect.sync(() => client.admin({ retry: { retries: 0 } })),
@@ -70,7 +79,8 @@ export class Readiness extends Context.Service<Readiness, ReadinessShape>()("lau
       const report = Effect.gen(function* () {
         const kafka = yield* cachedProbe
         const pending = yield* producer.pendingRecords
-        const ready = kafka.kafka.status === "up" && kafka.topics.status === "up"
+        const ingest = admissionStatus(yield* ingestor.admission, yield* Clock.currentTimeMillis)
+        const ready = kafka.kafka.status === "up" && kafka.topics.status === "up" && ingest.status === "up"
         return {
           status: ready ? "up" : "down",
           ready,
@@ -78,7 +88,8 @@ export class Readiness extends Context.Service<Readiness, ReadinessShape>()("lau
             process: { status: "up" },
             kafka: kafka.kafka,
             topics: kafka.topics,
-            producer: { status: "up", detail: `${pending} records awaiting acknowledgement` }
+            producer: { status: "up", detail: `${pending} records awaiting acknowledgement` },
+            ingest
           },
           checked_at: new Date(kafka.checkedAtMs).toISOString()
         } satisfies HealthReport
@@ -87,4 +98,15 @@ export class Readiness extends Context.Service<Readiness, ReadinessShape>()("lau
       return Readiness.of({ report })
     })
   )
+}
+
+/** Ingest's admission as a component: down when every slot is taken, or slots stopped coming back. */
+export const admissionStatus = (state: AdmissionState, nowMs: number): HealthReport["components"]["ingest"] => {
+  const held = `${state.inFlight} of ${state.maxInFlight} request slots in use`
+  if (state.inFlight >= state.maxInFlight) return { status: "down", detail: `saturated: ${held}` }
+  if (state.stalledSinceMs !== null && nowMs - state.stalledSinceMs > WEDGED_AFTER_MS) {
+    const seconds = Math.round((nowMs - state.stalledSinceMs) / 1000)
+    return { status: "down", detail: `wedged: ${held}, none released for ${seconds} s` }
+  }
+  return { status: "up", detail: held }
 }
