@@ -5,12 +5,12 @@
  * `/health/live`, on `HOST:PORT` (the broker on BROKER_HOST:BROKER_METRICS_PORT, so that it can run
  * next to an API on the default PORT). The roles with an API serve these from it.
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { PrometheusMetrics } from "effect/observability"
 import { Settings, type SettingsShape } from "../domain/Settings.ts"
+import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 
 const OpsRoutes = Layer.mergeAll(
   HttpRouter.add(
@@ -27,9 +27,10 @@ export const layerOpsServerAt = (
 ) =>
   Layer.unwrap(
     Effect.gen(function* () {
-      const { port, host } = address(yield* Settings)
+      const settings = yield* Settings
+      const { port, host } = address(settings)
       return HttpRouter.serve(OpsRoutes, { disableLogger: true }).pipe(
-        Layer.provide(NodeHttpServer.layer(createServer, { port, host }))
+        Layer.provide(NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), { port, host }))
       )
     })
   )

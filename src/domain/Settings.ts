@@ -68,6 +68,32 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   { env: "LAUNCHPAD_IP_SALT", default: "(unset: drop IPs)", description: "ingest: salt to keep a hashed client IP" },
   { env: "LAUNCHPAD_MAX_IN_FLIGHT", default: "64", description: "ingest: produce requests in flight before 503" },
   {
+    env: "LAUNCHPAD_MAX_BUFFERED_BYTES",
+    default: "67108864",
+    description: "ingest: request bodies being received, all connections together, before 503 (64 MiB)"
+  },
+  {
+    env: "LAUNCHPAD_MIN_BODY_BYTES_PER_S",
+    default: "1024",
+    description: "ingest: a body receiving less than this on average over any 5 s gets 408 and is closed"
+  },
+  {
+    env: "LAUNCHPAD_HEADERS_TIMEOUT_MS",
+    default: "10000",
+    description: "HTTP: request line and headers must arrive within this (408)"
+  },
+  {
+    env: "LAUNCHPAD_REQUEST_TIMEOUT_MS",
+    default: "30000",
+    description: "HTTP: a whole request, body included, must arrive within this (408)"
+  },
+  {
+    env: "LAUNCHPAD_KEEPALIVE_TIMEOUT_MS",
+    default: "5000",
+    description: "HTTP: idle keep-alive connections close after this"
+  },
+  { env: "LAUNCHPAD_MAX_CONNECTIONS", default: "1024", description: "HTTP: open connections; more are dropped" },
+  {
     env: "LAUNCHPAD_PRODUCER_BUFFER_RECORDS",
     default: "10000",
     description: "producer: records accepted but not yet acknowledged before publish fails (503)"
@@ -162,6 +188,12 @@ export const settingsConfig = Config.all({
   ),
   ipSalt: Config.Redacted("LAUNCHPAD_IP_SALT").pipe(Config.option),
   maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT", 64),
+  maxBufferedBytes: positiveInt("LAUNCHPAD_MAX_BUFFERED_BYTES", 64 * 1024 * 1024),
+  minBodyBytesPerSecond: positiveInt("LAUNCHPAD_MIN_BODY_BYTES_PER_S", 1024),
+  headersTimeoutMs: positiveInt("LAUNCHPAD_HEADERS_TIMEOUT_MS", 10_000),
+  requestTimeoutMs: positiveInt("LAUNCHPAD_REQUEST_TIMEOUT_MS", 30_000),
+  keepAliveTimeoutMs: positiveInt("LAUNCHPAD_KEEPALIVE_TIMEOUT_MS", 5_000),
+  maxConnections: positiveInt("LAUNCHPAD_MAX_CONNECTIONS", 1024),
   producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),

@@ -5,13 +5,14 @@
  * router. It needs Kafka and the producer from outside, so the same layer runs alone
  * (`launchpad ingest`) or beside other roles sharing one producer (`launchpad dev`).
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
+import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { IngestApi } from "./api/IngestApi.ts"
+import { BodyBudget } from "./server/BodyBudget.ts"
 import { corsOptions } from "./server/Cors.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
 import { EventsListener, serverWith } from "./server/EventsListener.ts"
@@ -31,7 +32,7 @@ const corsLayer = Layer.unwrap(
 )
 
 /** What the routes and the listener share: one `Ingestor` (so one in-flight limit) and readiness. */
-export const IngestServices = Readiness.layer.pipe(Layer.provideMerge(Ingestor.layer))
+export const IngestServices = Layer.mergeAll(Readiness.layer.pipe(Layer.provideMerge(Ingestor.layer)), BodyBudget.layer)
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(
@@ -69,7 +70,8 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
     Effect.gen(function* () {
       const settings = yield* Settings
       const listener = yield* EventsListener
-      const server = options.eventsListener === false ? createServer : serverWith(listener)
+      const limited = limitedServer(serverLimitsOf(settings))
+      const server = options.eventsListener === false ? limited : serverWith(listener, limited)
       return HttpRouter.serve(routes, { disableLogger: true }).pipe(
         Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )

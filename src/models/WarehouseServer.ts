@@ -9,13 +9,13 @@
  * - `layerServer`: the standalone server on `HOST:PORT`, which also serves `/openapi.json`, `/docs`,
  *   `/metrics` and `/health/live` (in a merged server the ingest API serves those).
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { PrometheusMetrics } from "effect/observability"
 import { Settings } from "../domain/Settings.ts"
+import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
@@ -60,7 +60,10 @@ export const layerServer = (options: { readonly port?: number } = {}) =>
       const settings = yield* Settings
       return HttpRouter.serve(standaloneRoutes, { disableLogger: true }).pipe(
         Layer.provideMerge(
-          NodeHttpServer.layer(createServer, { port: options.port ?? settings.port, host: settings.host })
+          NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), {
+            port: options.port ?? settings.port,
+            host: settings.host
+          })
         )
       )
     })

@@ -1,6 +1,7 @@
 /** Pure parts of ingest: User-Agent parsing and filling, raw bounding, media types, request ids. */
 import { assert, describe, it } from "@effect/vitest"
 import { boundRaw } from "../../src/ingest/domain/DeadLetter.ts"
+import { makeBodyBudget, SLOW_BODY_WINDOW_MS } from "../../src/ingest/server/BodyBudget.ts"
 import { checkContentType } from "../../src/ingest/server/BodyReader.ts"
 import { requestIdOf, routeLabel } from "../../src/ingest/server/RequestContext.ts"
 import { fillContextFromUserAgent, parseUserAgent } from "../../src/ingest/server/UserAgent.ts"
@@ -82,5 +83,45 @@ describe("request ids and route labels", () => {
   it("labels known routes and folds the rest into one value", () => {
     assert.strictEqual(routeLabel("/api/v1/events/batch?x=1"), "/api/v1/events/batch")
     assert.strictEqual(routeLabel("/wp-admin/login.php"), "other")
+  })
+})
+
+describe("body budget", () => {
+  const limits = { maxBufferedBytes: 100, minBytesPerSecond: 10 }
+
+  it("counts what bodies hold, refuses a chunk that does not fit, and frees a body's bytes once", () => {
+    const shed: Array<string> = []
+    const budget = makeBodyBudget(limits, (reason) => shed.push(reason))
+    const a = budget.open(() => undefined, 0)
+    const b = budget.open(() => undefined, 0)
+    assert.isTrue(a.take(60))
+    assert.isFalse(b.take(41))
+    assert.isTrue(b.take(40))
+    assert.strictEqual(budget.bufferedBytes(), 100)
+    a.close()
+    a.close()
+    assert.strictEqual(budget.bufferedBytes(), 40)
+    assert.isFalse(a.take(1), "a closed body takes nothing")
+    b.close()
+    assert.strictEqual(budget.bufferedBytes(), 0)
+    assert.deepStrictEqual(shed, ["budget"])
+  })
+
+  it("judges each window on its own: a fast first burst does not buy a slow tail", () => {
+    const slow: Array<string> = []
+    const budget = makeBodyBudget({ ...limits, maxBufferedBytes: 10_000 })
+    const steady = budget.open(() => slow.push("steady"), 0)
+    const burst = budget.open(() => slow.push("burst"), 0)
+    steady.take(SLOW_BODY_WINDOW_MS / 100)
+    burst.take(90)
+    // First window: both above 10 B/s on average.
+    for (const f of budget.sweep(SLOW_BODY_WINDOW_MS)) f()
+    assert.deepStrictEqual(slow, [])
+    // Second window: the steady body keeps its rate, the burst sends nothing more.
+    steady.take(SLOW_BODY_WINDOW_MS / 100)
+    for (const f of budget.sweep(2 * SLOW_BODY_WINDOW_MS)) f()
+    assert.deepStrictEqual(slow, ["burst"])
+    // A shed body is not judged again: only the steady one is left (and has stalled by now).
+    assert.deepStrictEqual(budget.sweep(4 * SLOW_BODY_WINDOW_MS).length, 1)
   })
 })

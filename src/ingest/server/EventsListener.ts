@@ -9,19 +9,13 @@
  * CORS headers) and test/ingest/listener.test.ts holds both paths to the same answers. Every other
  * request, CORS preflights included, goes on to the router.
  */
-import { createServer, type IncomingMessage, type Server, ServerResponse } from "node:http"
+import type { IncomingMessage, Server } from "node:http"
+import { ServerResponse } from "node:http"
 import { Cause, Context, Effect, Exit, Layer, LogLevel, References, Result, Schema } from "effect"
 import { Settings } from "../../domain/Settings.ts"
-import {
-  BadRequest,
-  type IngestError,
-  PayloadTooLarge,
-  RETRY_AFTER_SECONDS,
-  ServiceUnavailable,
-  Unauthorized,
-  UnsupportedMediaType
-} from "../domain/IngestErrors.ts"
-import { readNodeJsonBody } from "./BodyReader.ts"
+import { EventErrors, type IngestError, RETRY_AFTER_SECONDS } from "../domain/IngestErrors.ts"
+import { BodyBudget } from "./BodyBudget.ts"
+import { closeUnreadBody, readNodeJsonBody } from "./BodyReader.ts"
 import { type CorsHeaders, corsHeaders } from "./Cors.ts"
 import { eventsOf, requestMeta } from "./EventRequest.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
@@ -32,9 +26,7 @@ import { credentialsOf, makeMatcher, unauthorizedError } from "./WriteKeyAuth.ts
 const ROUTES: Readonly<Record<string, boolean>> = { "/api/v1/events": false, "/api/v1/events/batch": true }
 
 /** The error bodies exactly as the `HttpApi` encodes them (`{ _tag, error }`). */
-const encodeError = Schema.encodeSync(
-  Schema.Union([BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable])
-)
+const encodeError = Schema.encodeSync(Schema.Union(EventErrors))
 
 export interface EventsListenerShape {
   /** Answers `request` when it is a POST to an event endpoint; false leaves it to the router. */
@@ -49,6 +41,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
     Effect.gen(function* () {
       const settings = yield* Settings
       const ingestor = yield* Ingestor
+      const budget = yield* BodyBudget
       const context = yield* Effect.context<never>()
       const debug = LogLevel.isGreaterThanOrEqualTo("Debug", yield* References.MinimumLogLevel)
       const limits = { maxBodyBytes: settings.maxBodyBytes }
@@ -74,6 +67,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
             ...cors(headerOf(request, "origin"))
           }
           if (status === 503) headers["retry-after"] = String(RETRY_AFTER_SECONDS)
+          closeUnreadBody(request, response)
           response.writeHead(status, headers)
           response.end(body)
           const elapsed = Date.now() - start
@@ -101,7 +95,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
           }
         }
 
-        readNodeJsonBody(request, limits, requestId, (body) => {
+        readNodeJsonBody(request, limits, requestId, budget, (body) => {
           if (Result.isFailure(body)) return fail(body.failure)
           IngestMetrics.payloadBytes.updateUnsafe(body.success.wireBytes, context)
           const inputs = eventsOf(body.success.value, batch, settings.maxBatchEvents, requestId)
@@ -143,8 +137,8 @@ const headerOf = (request: IncomingMessage, name: string): string | undefined =>
  * router with `server.on("request", …)`; dispatch is intercepted at `emit` so that the router never
  * sees a request the listener answered.
  */
-export const serverWith = (listener: EventsListenerShape) => (): Server => {
-  const server = createServer()
+export const serverWith = (listener: EventsListenerShape, create: () => Server) => (): Server => {
+  const server = create()
   const emit = server.emit
 
   server.emit = (event: string | symbol, ...args: Array<unknown>): boolean => {
