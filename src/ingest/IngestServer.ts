@@ -10,6 +10,7 @@ import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
+import { KafkaHealth } from "../kafka/KafkaHealth.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { BodyBudget } from "./server/BodyBudget.ts"
@@ -32,7 +33,10 @@ const corsLayer = Layer.unwrap(
 )
 
 /** What the routes and the listener share: one `Ingestor` (so one in-flight limit) and readiness. */
-export const IngestServices = Layer.mergeAll(Readiness.layer.pipe(Layer.provideMerge(Ingestor.layer)), BodyBudget.layer)
+export const IngestServices = Layer.mergeAll(
+  Readiness.layer.pipe(Layer.provideMerge(Ingestor.layer), Layer.provide(KafkaHealth.layer)),
+  BodyBudget.layer
+)
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(

@@ -243,6 +243,7 @@ type HeartbeatResult<A> =
 
 const make = Effect.gen(function* () {
   const { client } = yield* Kafka
+  const topics = yield* Topics
 
   const group = <E = never, R = never>(options: ConsumerGroupOptions<E, R>): ConsumerGroup<E, R> => {
     const { groupId } = options
@@ -254,6 +255,8 @@ const make = Effect.gen(function* () {
     const open = (lingerMs: number, max: number) =>
       Stream.unwrap(
         Effect.gen(function* () {
+          // Never subscribe before the topics exist: that would auto-create one with the wrong shape.
+          yield* topics.ready
           const context = yield* Effect.context<never>()
           const runPromise = Effect.runPromiseWith(context)
           // Holds at most one live batch (kafkajs hands batches over one at a time) plus wake-ups and
@@ -568,8 +571,8 @@ const make = Effect.gen(function* () {
 export class EventConsumer extends Context.Service<EventConsumer, EventConsumerShape>()(
   "launchpad/kafka/EventConsumer"
 ) {
+  /** Needs `Kafka` and `Topics`: a group subscribes once the topics exist. */
   static readonly layerNoDeps = Layer.effect(EventConsumer, make)
 
-  /** Bootstraps the topics first, so subscribing never auto-creates one with the wrong shape. */
   static readonly layer = EventConsumer.layerNoDeps.pipe(Layer.provide(Topics.layer), Layer.provide(Kafka.layer))
 }

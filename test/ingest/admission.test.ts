@@ -37,7 +37,10 @@ const throwingAt = (value: unknown, throwAt: number, reads: { count: number }): 
 }
 
 const producerLayer = (publish: EventProducerShape["publish"]) =>
-  Layer.succeed(EventProducer, EventProducer.of({ publish, pendingRecords: Effect.succeed(0) }))
+  Layer.succeed(
+    EventProducer,
+    EventProducer.of({ publish, pendingRecords: Effect.succeed(0), available: Effect.succeed(true) })
+  )
 
 const acking: EventProducerShape["publish"] = (topic, records) =>
   Effect.succeed(records.map((_, offset) => ({ topic, partition: 0, offset: BigInt(offset) })))
