@@ -11,10 +11,11 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
+import { EVENT_PATHS } from "./api/Events.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { BodyBudget } from "./server/BodyBudget.ts"
-import { corsOptions } from "./server/Cors.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
 import { EventsListener, serverWith } from "./server/EventsListener.ts"
 import { HealthHandlers } from "./server/HealthHttp.ts"
@@ -24,11 +25,15 @@ import { Readiness } from "./server/Readiness.ts"
 import { RequestContextLayer } from "./server/RequestContext.ts"
 import { WriteKeyAuthLayer } from "./server/WriteKeyAuth.ts"
 
-/** Browser SDKs send these; the response headers they may read are exposed. */
-const corsLayer = Layer.unwrap(
+/** The event endpoints take writes from any configured origin; everything else answers its own origin only (platform/Cors.ts). */
+const corsPolicy = Layer.unwrap(
   Effect.gen(function* () {
     const settings = yield* Settings
-    return HttpRouter.cors(corsOptions(settings.corsOrigins))
+    return corsLayer({
+      writePaths: new Set(Object.values(EVENT_PATHS)),
+      writeOrigins: settings.corsOrigins,
+      readOrigins: settings.readCorsOrigins
+    })
   })
 )
 
@@ -48,14 +53,14 @@ const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
  * The API routes and the global middleware (request ids, CORS) without `/openapi.json` and `/docs`,
  * for a server that merges other APIs and documents them together (`launchpad dev`).
  */
-export const IngestApiRoutes = Layer.mergeAll(apiRoutes({}), RequestContextLayer, corsLayer)
+export const IngestApiRoutes = Layer.mergeAll(apiRoutes({}), RequestContextLayer, corsPolicy)
 
 /** Every route and middleware of the ingest role, its OpenAPI document and docs UI included. */
 export const IngestRoutes = Layer.mergeAll(
   apiRoutes({ openapiPath: "/openapi.json" }),
   HttpApiScalar.layer(IngestApi, { path: "/docs" }),
   RequestContextLayer,
-  corsLayer
+  corsPolicy
 )
 
 export interface ServerOptions {
@@ -74,6 +79,13 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
     Effect.gen(function* () {
       const settings = yield* Settings
       const listener = yield* EventsListener
+      if (settings.writeKeys.length === 0) {
+        yield* Effect.logWarning("LAUNCHPAD_WRITE_KEYS is unset: event requests are accepted without a write key")
+      } else {
+        yield* Effect.logInfo(
+          `write keys required on event requests: ${settings.writeKeys.map((k) => k.id).join(", ")}`
+        )
+      }
       const limited = limitedServer(serverLimitsOf(settings))
       const server = options.eventsListener === false ? limited : serverWith(listener, limited)
       return HttpRouter.serve(routes, { disableLogger: true }).pipe(

@@ -15,6 +15,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { opsRoutes } from "../platform/OpsRoutes.ts"
 import { WarehouseApi } from "./api/WarehouseApi.ts"
@@ -34,15 +35,21 @@ const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
 /** `/api/v1/kpis/latest`, `/api/v1/kpis`, `/api/v1/funnel`, `/api/v1/live`; needs `KpiQueries` and `LiveUpdates`. */
 export const WarehouseRoutes = apiRoutes({})
 
-/** Alone, the warehouse is ready once Kafka answers and the topics exist (its sink can consume). */
+/**
+ * Alone, the warehouse is ready once Kafka answers and the topics exist (its sink can consume), and
+ * answers cross-origin reads only for LAUNCHPAD_READ_CORS_ORIGINS.
+ */
 const standaloneRoutes = Layer.unwrap(
-  Effect.map(KafkaHealth, (health) =>
-    Layer.mergeAll(
+  Effect.gen(function* () {
+    const health = yield* KafkaHealth
+    const settings = yield* Settings
+    return Layer.mergeAll(
       apiRoutes({ openapiPath: "/openapi.json" }),
       HttpApiScalar.layer(WarehouseApi, { path: "/docs" }),
-      opsRoutes(health.components)
+      opsRoutes(health.components),
+      corsLayer({ writePaths: new Set(), writeOrigins: [], readOrigins: settings.readCorsOrigins })
     )
-  )
+  })
 ).pipe(Layer.provide(KafkaHealth.layer))
 
 /** The warehouse database, its queries, the live feed and the `kpi_minute` sink running in the background. */

@@ -6,6 +6,9 @@ import { EventErrors } from "../domain/IngestErrors.ts"
 import { IngestResponse } from "../domain/IngestResult.ts"
 import { WriteKeyAuth } from "./WriteKeyAuth.ts"
 
+/** The event endpoints' paths (canonical: lower case, no trailing slash). */
+export const EVENT_PATHS = { track: "/api/v1/events", batch: "/api/v1/events/batch" } as const
+
 export const EventBatch = Schema.Struct({
   events: Schema.Array(TrackEvent).annotate({ description: "the events; each is validated on its own" })
 }).annotate({ title: "EventBatch" })
@@ -17,12 +20,12 @@ const bodyNotes =
 
 export class EventsApi extends HttpApiGroup.make("events")
   .add(
-    HttpApiEndpoint.post("track", "/api/v1/events", {
+    HttpApiEndpoint.post("track", EVENT_PATHS.track, {
       payload: TrackEvent,
       success: IngestResponse,
       error: EventErrors
     }).annotateMerge(OpenApi.annotations({ summary: "Send one event", description: bodyNotes })),
-    HttpApiEndpoint.post("batch", "/api/v1/events/batch", {
+    HttpApiEndpoint.post("batch", EVENT_PATHS.batch, {
       payload: EventBatch,
       success: IngestResponse,
       error: EventErrors

@@ -13,17 +13,18 @@ import type { IncomingMessage, Server } from "node:http"
 import { ServerResponse } from "node:http"
 import { Cause, Context, Effect, Exit, Layer, LogLevel, References, Result, Schema } from "effect"
 import { Settings } from "../../domain/Settings.ts"
+import { type CorsHeaders, corsHeaders } from "../../platform/Cors.ts"
+import { EVENT_PATHS } from "../api/Events.ts"
 import { EventErrors, type IngestError, RETRY_AFTER_SECONDS } from "../domain/IngestErrors.ts"
 import { BodyBudget } from "./BodyBudget.ts"
 import { closeUnreadBody, readNodeJsonBody } from "./BodyReader.ts"
-import { type CorsHeaders, corsHeaders } from "./Cors.ts"
 import { eventsOf, requestMeta } from "./EventRequest.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
 import { Ingestor } from "./Ingestor.ts"
 import { counterFor, latencyFor, requestIdOf } from "./RequestContext.ts"
 import { credentialsOf, makeMatcher, unauthorizedError } from "./WriteKeyAuth.ts"
 
-const ROUTES: Readonly<Record<string, boolean>> = { "/api/v1/events": false, "/api/v1/events/batch": true }
+const ROUTES: Readonly<Record<string, boolean>> = { [EVENT_PATHS.track]: false, [EVENT_PATHS.batch]: true }
 
 /** The error bodies exactly as the `HttpApi` encodes them (`{ _tag, error }`). */
 const encodeError = Schema.encodeSync(Schema.Union(EventErrors))
