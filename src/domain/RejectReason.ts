@@ -14,6 +14,7 @@ export const RejectReason = Schema.Literals([
   "too_large",
   "too_deep",
   "invalid_uuid",
+  "invalid_unicode",
   "invalid_timestamp",
   "timestamp_out_of_range",
   "non_finite_number",
