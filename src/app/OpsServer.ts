@@ -12,6 +12,7 @@ import { Settings, type SettingsShape } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { alwaysReady, opsRoutes, type Readiness } from "../platform/OpsRoutes.ts"
+import { routerConfig } from "../platform/Routes.ts"
 
 /** The ops endpoints on `address(settings)`, ready when `readiness` says so. */
 export const layerOpsServerAt = <R>(
@@ -22,7 +23,7 @@ export const layerOpsServerAt = <R>(
     Effect.gen(function* () {
       const settings = yield* Settings
       const { port, host } = address(settings)
-      return HttpRouter.serve(opsRoutes(yield* readiness), { disableLogger: true }).pipe(
+      return HttpRouter.serve(opsRoutes(yield* readiness), { disableLogger: true, routerConfig }).pipe(
         Layer.provide(NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), { port, host }))
       )
     })

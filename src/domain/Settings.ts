@@ -113,6 +113,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     default: "10000",
     description: "producer: records accepted but not yet acknowledged before publish fails (503)"
   },
+  {
+    env: "LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS",
+    default: "10000",
+    description: "consumer groups: a member that stops heartbeating (a crashed process) loses its partitions after this"
+  },
   { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
   { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
   {
@@ -264,6 +269,7 @@ export const settingsConfig = Config.all({
   keepAliveTimeoutMs: positiveInt("LAUNCHPAD_KEEPALIVE_TIMEOUT_MS", 5_000),
   maxConnections: positiveInt("LAUNCHPAD_MAX_CONNECTIONS", 1024),
   producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
+  consumerSessionTimeoutMs: positiveInt("LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
   lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),

@@ -13,6 +13,7 @@ import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
+import { apiPaths, routerConfig } from "../platform/Routes.ts"
 import { EVENT_PATHS } from "./api/Events.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { BodyBudget } from "./server/BodyBudget.ts"
@@ -22,7 +23,7 @@ import { HealthHandlers } from "./server/HealthHttp.ts"
 import { Ingestor } from "./server/Ingestor.ts"
 import { MetaHandlers } from "./server/MetaHttp.ts"
 import { Readiness } from "./server/Readiness.ts"
-import { RequestContextLayer } from "./server/RequestContext.ts"
+import { requestContextLayer } from "./server/RequestContext.ts"
 import { WriteKeyAuthLayer } from "./server/WriteKeyAuth.ts"
 
 /** The event endpoints take writes from any configured origin; everything else answers its own origin only (platform/Cors.ts). */
@@ -53,13 +54,17 @@ const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
  * The API routes and the global middleware (request ids, CORS) without `/openapi.json` and `/docs`,
  * for a server that merges other APIs and documents them together (`launchpad dev`).
  */
-export const IngestApiRoutes = Layer.mergeAll(apiRoutes({}), RequestContextLayer, corsPolicy)
+/** Served beside the API definitions' own routes. */
+export const DOCS_PATHS = ["/openapi.json", "/docs"] as const
+
+export const IngestApiRoutes = (routes: ReadonlyArray<string>) =>
+  Layer.mergeAll(apiRoutes({}), requestContextLayer(routes), corsPolicy)
 
 /** Every route and middleware of the ingest role, its OpenAPI document and docs UI included. */
 export const IngestRoutes = Layer.mergeAll(
   apiRoutes({ openapiPath: "/openapi.json" }),
   HttpApiScalar.layer(IngestApi, { path: "/docs" }),
-  RequestContextLayer,
+  requestContextLayer([...apiPaths(IngestApi), ...DOCS_PATHS]),
   corsPolicy
 )
 
@@ -88,7 +93,7 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
       }
       const limited = limitedServer(serverLimitsOf(settings))
       const server = options.eventsListener === false ? limited : serverWith(listener, limited)
-      return HttpRouter.serve(routes, { disableLogger: true }).pipe(
+      return HttpRouter.serve(routes, { disableLogger: true, routerConfig }).pipe(
         Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )
     })

@@ -18,6 +18,7 @@ import { KafkaHealth } from "../kafka/KafkaHealth.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { opsRoutes } from "../platform/OpsRoutes.ts"
+import { routerConfig } from "../platform/Routes.ts"
 import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
@@ -66,7 +67,7 @@ export const layerServer = (options: { readonly port?: number } = {}) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const settings = yield* Settings
-      return HttpRouter.serve(standaloneRoutes, { disableLogger: true }).pipe(
+      return HttpRouter.serve(standaloneRoutes, { disableLogger: true, routerConfig }).pipe(
         Layer.provideMerge(
           NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), {
             port: options.port ?? settings.port,

@@ -85,6 +85,9 @@ describe("launchpad start (all roles in one process)", () => {
       return total === events.length ? total : undefined
     })
     assert.strictEqual(counted, events.length)
+    // Every route of the merged server is labelled by its own template, the warehouse's included.
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    assert.match(metrics, /^launchpad_ingest_requests_total\{route="\/api\/v1\/kpis",status="200"\} [1-9]/m)
   })
 
   it("stops cleanly on SIGTERM", async () => {

@@ -3,8 +3,9 @@ import { assert, describe, it } from "@effect/vitest"
 import { boundRaw } from "../../src/ingest/domain/DeadLetter.ts"
 import { makeBodyBudget, SLOW_BODY_WINDOW_MS } from "../../src/ingest/server/BodyBudget.ts"
 import { checkContentType } from "../../src/ingest/server/BodyReader.ts"
-import { requestIdOf, routeLabel } from "../../src/ingest/server/RequestContext.ts"
+import { requestIdOf } from "../../src/ingest/server/RequestContext.ts"
 import { fillContextFromUserAgent, parseUserAgent } from "../../src/ingest/server/UserAgent.ts"
+import { routeLabeller } from "../../src/platform/Routes.ts"
 
 describe("parseUserAgent", () => {
   const cases: ReadonlyArray<readonly [string, ReturnType<typeof parseUserAgent>]> = [
@@ -80,8 +81,14 @@ describe("request ids and route labels", () => {
     assert.match(requestIdOf("a b c d e f g h"), /^[0-9a-f-]{36}$/)
     assert.match(requestIdOf("x".repeat(200)), /^[0-9a-f-]{36}$/)
   })
-  it("labels known routes and folds the rest into one value", () => {
+  it("labels known routes by their template and folds the rest into one value", () => {
+    const routeLabel = routeLabeller(["/api/v1/events", "/api/v1/events/batch", "/api/v1/reports/:name"])
     assert.strictEqual(routeLabel("/api/v1/events/batch?x=1"), "/api/v1/events/batch")
+    assert.strictEqual(routeLabel("/api/v1/reports/funnel?from=x"), "/api/v1/reports/:name")
+    assert.strictEqual(routeLabel("/api/v1/reports/funnel/extra"), "other")
+    // One canonical form: case and a trailing slash make another path.
+    assert.strictEqual(routeLabel("/api/v1/Events"), "other")
+    assert.strictEqual(routeLabel("/api/v1/events/"), "other")
     assert.strictEqual(routeLabel("/wp-admin/login.php"), "other")
   })
 })
