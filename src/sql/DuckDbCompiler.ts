@@ -27,3 +27,9 @@ export const makeCompiler = (transform?: (name: string) => string): Statement.Co
     ],
     onCustom: () => ["", []]
   })
+
+/** One identifier in double quotes (no splitting on dots), for SQL assembled from trusted names. */
+export const quoteIdentifier = (name: string): string => `"${name.replaceAll('"', '""')}"`
+
+/** A string literal, for trusted text that cannot be a parameter (a path in `read_parquet`, a view body). */
+export const quoteString = (value: string): string => `'${value.replaceAll("'", "''")}'`
