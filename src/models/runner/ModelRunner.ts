@@ -198,7 +198,7 @@ const make = (config: ModelRunnerConfig) =>
             for (const name of selected) outcomes.set(name, yield* Deferred.make<string | undefined>())
             const results = yield* Effect.forEach(
               selected,
-              (name) =>
+              (name, position) =>
                 Effect.gen(function* () {
                   const node = project.models.get(name)
                   const parents = (node?.parents ?? []).filter((p) => inRun.has(p))
@@ -224,7 +224,7 @@ const make = (config: ModelRunnerConfig) =>
                           message: `skipped: upstream model ${failedUpstream} failed`
                         }
                       : yield* builds.withPermit(buildOne(runId, name, fullRefresh))
-                  yield* store.recordModel(result)
+                  yield* store.recordModel(result, position)
                   const outcome = outcomes.get(name)
                   if (outcome !== undefined) {
                     yield* Deferred.succeed(

@@ -29,6 +29,7 @@ const ddl = [
   )`,
   `CREATE TABLE IF NOT EXISTS _launchpad_model_run_results (
     run_id VARCHAR NOT NULL,
+    position INTEGER NOT NULL,
     model VARCHAR NOT NULL,
     layer VARCHAR NOT NULL,
     materialized VARCHAR NOT NULL,
@@ -106,13 +107,14 @@ const decodeAll =
 export interface RunStoreShape {
   readonly startRun: (run: ModelRunType) => Effect.Effect<void, SqlError.SqlError>
   readonly finishRun: (run: ModelRunType) => Effect.Effect<void, SqlError.SqlError>
-  readonly recordModel: (result: ModelResult) => Effect.Effect<void, SqlError.SqlError>
+  /** Records a model's result; `position` is its place in the run's execution order. */
+  readonly recordModel: (result: ModelResult, position: number) => Effect.Effect<void, SqlError.SqlError>
   readonly recordTests: (results: ReadonlyArray<TestResult>) => Effect.Effect<void, SqlError.SqlError>
   readonly recordFreshness: (results: ReadonlyArray<FreshnessResult>) => Effect.Effect<void, SqlError.SqlError>
   /** The latest runs, newest first. */
   readonly runs: (limit: number) => Effect.Effect<ReadonlyArray<ModelRunType>, SqlError.SqlError | RunStoreError>
   readonly run: (runId: string) => Effect.Effect<ModelRunType | undefined, SqlError.SqlError | RunStoreError>
-  /** A run's model results, in the order they finished. */
+  /** A run's model results, in execution order. */
   readonly modelResults: (runId: string) => Effect.Effect<ReadonlyArray<ModelResult>, SqlError.SqlError | RunStoreError>
   /** Per model, its result in the latest run that built it (not skipped). */
   readonly latestModelResults: Effect.Effect<ReadonlyArray<ModelResult>, SqlError.SqlError | RunStoreError>
@@ -145,8 +147,8 @@ export class RunStore extends Context.Service<RunStore, RunStoreShape>()("launch
           duration_ms = ${run.durationMs}, succeeded = ${run.succeeded}, failed = ${run.failed},
           skipped = ${run.skipped} WHERE run_id = ${run.runId}`.pipe(Effect.asVoid)
 
-      const recordModel = (r: ModelResult) =>
-        sql`INSERT INTO _launchpad_model_run_results VALUES (${r.runId}, ${r.model}, ${r.layer}, ${r.materialized},
+      const recordModel = (r: ModelResult, position: number) =>
+        sql`INSERT INTO _launchpad_model_run_results VALUES (${r.runId}, ${position}, ${r.model}, ${r.layer}, ${r.materialized},
           ${r.status}, ${r.incremental}, ${r.startedAt}, ${r.finishedAt}, ${r.durationMs}, ${r.rows},
           ${r.rowsAffected}, ${r.message})`.pipe(Effect.asVoid)
 
@@ -189,10 +191,9 @@ export class RunStore extends Context.Service<RunStore, RunStoreShape>()("launch
 
       const modelResults = (runId: string) =>
         Effect.flatMap(
-          sql.unsafe(
-            `SELECT ${resultColumns} FROM _launchpad_model_run_results WHERE run_id = $1 ORDER BY finished_at, model`,
-            [runId]
-          ),
+          sql.unsafe(`SELECT ${resultColumns} FROM _launchpad_model_run_results WHERE run_id = $1 ORDER BY position`, [
+            runId
+          ]),
           decodeAll(ModelResult, "model results")
         )
 

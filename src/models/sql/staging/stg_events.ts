@@ -2,10 +2,17 @@ import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { columns } from "../../../domain/Columns.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
 import type { EVENT_LAKE_COLUMNS } from "../../../lake/LakeTable.ts"
-import { acceptedValues, type ColumnDeclaration, defineModel, notNull, unique } from "../../runner/Model.ts"
+import {
+  acceptedValues,
+  type ColumnDeclaration,
+  defineModel,
+  type GenericTest,
+  notNull,
+  unique
+} from "../../runner/Model.ts"
 
-/** Every lake column, described from the event catalog (one source of truth); tests added below. */
-const described: Record<string, ColumnDeclaration> = Object.fromEntries(
+/** Every lake column, described from the event catalog (one source of truth). */
+const catalogColumns: Record<string, ColumnDeclaration> = Object.fromEntries(
   columns.map((column) => [
     column.name,
     { description: column.description ?? `the event's ${column.source.join(".")} (${column.duckdbType})` }
@@ -13,11 +20,17 @@ const described: Record<string, ColumnDeclaration> = Object.fromEntries(
 )
 
 const writerColumns: Record<(typeof EVENT_LAKE_COLUMNS)[number]["name"], string> = {
-  kafka_partition: "events_raw partition the event was read from",
+  kafka_partition: "events_raw partition the kept copy was read from",
   kafka_offset: "offset of the kept copy in its events_raw partition",
-  is_late: "the stream received the event after its watermark had passed the event time (DESIGN.md, Late)",
-  processed_at: "when the stream processor wrote the copy to the lake"
+  is_late: "the stream received the kept copy after its watermark had passed the event time (DESIGN.md, Late)",
+  processed_at: "when the stream processor wrote the kept copy to the lake"
 }
+
+/** A catalog column with data tests. */
+const tested = (name: string, tests: ReadonlyArray<GenericTest>): ColumnDeclaration => ({
+  description: catalogColumns[name]?.description ?? name,
+  tests
+})
 
 export default defineModel({
   name: "stg_events",
@@ -26,32 +39,23 @@ export default defineModel({
   uniqueKey: ["event_id"],
   description:
     "Every event of lake/events once: one row per event_id, the copy first received (ties broken by Kafka " +
-    "partition, then offset), with every envelope, context, ingest and property column of the lake as " +
-    "typed there, and event_date = the UTC date of occurred_at_corrected. Incremental on event_id; equals a " +
-    "full refresh (see the SQL).",
+    "partition, then offset), with every envelope, context, ingest and property column of the lake as typed " +
+    "there, and event_date = the UTC date of occurred_at_corrected. Incremental on event_id; an incremental " +
+    "run gives what a full refresh gives (see the SQL).",
   columns: {
-    ...described,
+    ...catalogColumns,
     ...Object.fromEntries(Object.entries(writerColumns).map(([name, description]) => [name, { description }])),
-    event_id: { description: "the event's id (client-generated UUID)", tests: [unique(), notNull()] },
-    event_type: {
-      description: "the catalog event type",
-      tests: [notNull(), acceptedValues(EVENT_TYPES)]
-    },
-    user_id: { description: described.user_id?.description ?? "the user", tests: [notNull()] },
-    context_device_type: {
-      description: described.context_device_type?.description ?? "form factor of the device",
-      tests: [acceptedValues(DeviceType.literals)]
-    },
-    occurred_at_corrected: {
-      description: "event time clamped by ingest to [2000-01-01, received_at]",
-      tests: [notNull()]
-    },
+    event_id: tested("event_id", [unique(), notNull()]),
+    event_type: tested("event_type", [notNull(), acceptedValues(EVENT_TYPES)]),
+    user_id: tested("user_id", [notNull()]),
+    context_device_type: tested("context_device_type", [acceptedValues(DeviceType.literals)]),
+    occurred_at_corrected: tested("occurred_at_corrected", [notNull()]),
     event_date: { description: "UTC date of occurred_at_corrected", tests: [notNull()] }
   },
   tests: [
     {
       name: "corrected_time_not_after_receipt",
-      description: "ingest clamps the event time to the time it received the event",
+      description: "ingest never puts the corrected event time after the time it received the event",
       sql: "SELECT event_id, occurred_at_corrected, received_at FROM {{ this }} WHERE occurred_at_corrected > received_at"
     }
   ]
