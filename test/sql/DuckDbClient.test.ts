@@ -198,6 +198,23 @@ describe("DuckDbClient statements", () => {
       ])
       const [compiled] = sql`SELECT ${sql(odd)} FROM ${sql("main.t")} WHERE id = ${1}`.compile()
       assert.strictEqual(compiled, 'SELECT "say ""hi""; DROP TABLE x" FROM "main"."t" WHERE id = $1')
+      // sql.updateValues: PostgreSQL's UPDATE … FROM (VALUES …) AS alias(cols), which DuckDB runs.
+      const updates = sql`UPDATE ${sql("odd table")} SET ${sql(odd)} = u.label FROM ${sql.updateValues(
+        [
+          { id: 1, label: "uno" },
+          { id: 2, label: "dos" }
+        ],
+        "u"
+      )} WHERE ${sql("odd table")}.id = u.id`
+      assert.strictEqual(
+        updates.compile()[0],
+        'UPDATE "odd table" SET "say ""hi""; DROP TABLE x" = u.label FROM (VALUES ($1,$2),($3,$4)) AS "u"("id","label") WHERE "odd table".id = u.id'
+      )
+      yield* updates
+      assert.deepStrictEqual(yield* sql`SELECT ${sql(odd)} AS v FROM ${sql("odd table")} ORDER BY id`, [
+        { v: "uno" },
+        { v: "dos" }
+      ])
     }).pipe(Effect.provide(memory))
   )
 
@@ -334,6 +351,30 @@ describe("DuckDbClient transactions", () => {
         { id: 3, balance: 31 },
         { id: 4, balance: 40 }
       ])
+    }).pipe(Effect.provide(memory))
+  )
+})
+
+describe("DuckDbClient raw connections", () => {
+  it.effect("withConnection writes Parquet with COPY beside the writer; the client reads it back", () =>
+    Effect.gen(function* () {
+      const dir = yield* tempDataDir
+      const file = path.join(dir, "out.parquet")
+      const duck = yield* DuckDbClient
+      const sql = yield* SqlClient.SqlClient
+      yield* duck.withConnection("export", async (connection) => {
+        await connection.run("CREATE TEMP TABLE staged AS SELECT i, i * 1.5 AS x FROM range(4) t(i)")
+        await connection.run(`COPY (SELECT * FROM staged ORDER BY i) TO '${file}' (FORMAT PARQUET, COMPRESSION ZSTD)`)
+      })
+      assert.deepStrictEqual(yield* sql`SELECT i, x FROM read_parquet(${file}) ORDER BY i`, [
+        { i: 0, x: 0 },
+        { i: 1, x: 1.5 },
+        { i: 2, x: 3 },
+        { i: 3, x: 4.5 }
+      ])
+      // Temp tables belong to their connection: the next borrower does not see `staged`.
+      const missing = failure(yield* Effect.exit(duck.withConnection("peek", (c) => c.run("SELECT * FROM staged"))))
+      assert.include(missing.message, "withConnection (peek): Catalog Error")
     }).pipe(Effect.provide(memory))
   )
 })
@@ -497,8 +538,8 @@ describe("DuckDbClient lifecycle", () => {
         Effect.gen(function* () {
           const sql = yield* SqlClient.SqlClient
           const [settings] = yield* sql`SELECT current_setting('threads')::INTEGER AS threads,
-            current_setting('TimeZone') AS tz`
-          assert.deepStrictEqual(settings, { threads: 1, tz: "UTC" })
+            current_setting('memory_limit') AS memory, current_setting('TimeZone') AS tz`
+          assert.deepStrictEqual(settings, { threads: 1, memory: "244.1 MiB", tz: "UTC" })
           yield* sql`CREATE TABLE f AS SELECT * FROM range(3)`
           assert.include(readFromAnotherProcess(file), "Could not set lock on file")
         }).pipe(Effect.provide(Layer.fresh(fileLayer)))
