@@ -31,6 +31,8 @@
  *   `COPY … TO` files, `read_parquet` reads); `withWriter` lends the writer connection: inside
  *   `withTransaction` the transaction's connection, otherwise a connection under the writer permit.
  * - `sql\`…\`.raw` yields `{ rowsChanged, rows }`.
+ * - A `SET` outside a transaction lasts only for its borrowed connection: give instance-wide settings in
+ *   the config (or run `SET GLOBAL`).
  *
  * The dialect is declared as `sqlite`; see DuckDbCompiler.ts. `Migrator` and `SqlModel` are untested here.
  */

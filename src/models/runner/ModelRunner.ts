@@ -60,6 +60,7 @@ export type ModelRunError = ModelRunBusy | ModelSelectionError | SqlError.SqlErr
 export interface ModelRunnerShape {
   readonly run: (options?: RunOptions) => Effect.Effect<RunReport, ModelRunError>
   readonly test: (options?: TestRunOptions) => Effect.Effect<TestReport, ModelRunError>
+  /** Every source's freshness now, not logged (its `runId` is empty). */
   readonly freshness: Effect.Effect<ReadonlyArray<FreshnessResult>>
 }
 
@@ -110,51 +111,59 @@ const make = (config: ModelRunnerConfig) =>
       body: (
         runId: string
       ) => Effect.Effect<{ readonly value: A; readonly run: (base: ModelRun) => ModelRun }, ModelRunError>
-    ): Effect.Effect<{ readonly value: A; readonly run: ModelRun }, ModelRunError> =>
-      Effect.gen(function* () {
-        if (!(yield* lock.takeIfAvailable(1))) {
-          const busy = yield* Ref.get(current)
-          return yield* new ModelRunBusy({
+    ): Effect.Effect<{ readonly value: A; readonly run: ModelRun }, ModelRunError> => {
+      const refuse = Effect.flatMap(Ref.get(current), (busy) =>
+        Effect.fail(
+          new ModelRunBusy({
             message: `a model ${command} cannot start: run ${busy?.runId ?? "?"} is in progress since ${busy?.startedAt.toISOString() ?? "?"}`,
             runId: busy?.runId ?? "",
             startedAt: busy?.startedAt ?? new Date(0)
           })
+        )
+      )
+      const logged = Effect.gen(function* () {
+        const runId = randomUUID()
+        const startedAt = new Date(yield* Clock.currentTimeMillis)
+        yield* Ref.set(current, { runId, startedAt })
+        const base: ModelRun = {
+          runId,
+          command,
+          selector: selector ?? null,
+          fullRefresh,
+          status: "running",
+          startedAt,
+          finishedAt: null,
+          durationMs: null,
+          succeeded: 0,
+          failed: 0,
+          skipped: 0
         }
-        return yield* Effect.gen(function* () {
-          const runId = randomUUID()
-          const startedAt = new Date(yield* Clock.currentTimeMillis)
-          yield* Ref.set(current, { runId, startedAt })
-          const base: ModelRun = {
-            runId,
-            command,
-            selector: selector ?? null,
-            fullRefresh,
-            status: "running",
-            startedAt,
-            finishedAt: null,
-            durationMs: null,
-            succeeded: 0,
-            failed: 0,
-            skipped: 0
-          }
-          yield* store.startRun(base)
-          const finish = (run: ModelRun) =>
-            Effect.gen(function* () {
-              const end = yield* Clock.currentTimeMillis
-              const finished = { ...run, finishedAt: new Date(end), durationMs: end - startedAt.getTime() }
-              yield* store.finishRun(finished)
-              return finished
-            })
-          return yield* body(runId).pipe(
-            Effect.onExit((exit) => {
-              if (Exit.isSuccess(exit)) return Effect.void
-              const cancelled = exit.cause.reasons.some((r) => r._tag === "Interrupt")
-              return Effect.ignore(finish({ ...base, status: cancelled ? "cancelled" : "error" }))
-            }),
-            Effect.flatMap(({ value, run }) => Effect.map(finish(run(base)), (finished) => ({ value, run: finished })))
-          )
-        }).pipe(Effect.ensuring(Effect.andThen(Ref.set(current, undefined), lock.release(1))))
+        yield* store.startRun(base)
+        const finish = (run: ModelRun) =>
+          Effect.gen(function* () {
+            const end = yield* Clock.currentTimeMillis
+            const finished = { ...run, finishedAt: new Date(end), durationMs: end - startedAt.getTime() }
+            yield* store.finishRun(finished)
+            return finished
+          })
+        return yield* body(runId).pipe(
+          Effect.onExit((exit) => {
+            if (Exit.isSuccess(exit)) return Effect.void
+            const cancelled = exit.cause.reasons.some((r) => r._tag === "Interrupt")
+            return Effect.ignore(finish({ ...base, status: cancelled ? "cancelled" : "error" }))
+          }),
+          Effect.flatMap(({ value, run }) => Effect.map(finish(run(base)), (finished) => ({ value, run: finished })))
+        )
       })
+      // Taking the lock and arranging its release happen together: an interruption cannot leak it.
+      return Effect.uninterruptibleMask((restore) =>
+        Effect.flatMap(lock.takeIfAvailable(1), (taken) =>
+          taken
+            ? restore(logged).pipe(Effect.ensuring(Effect.andThen(Ref.set(current, undefined), lock.release(1))))
+            : refuse
+        )
+      )
+    }
 
     const buildOne = (runId: string, name: string, fullRefresh: boolean) =>
       Effect.gen(function* () {
