@@ -4,6 +4,7 @@
  * `settingsDoc` (see `pnpm launchpad config`) so the two cannot drift.
  */
 import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "./Metrics.ts"
 
 /** A setting described for humans: the README table and `launchpad config` print these. */
 export interface SettingDoc {
@@ -275,8 +276,8 @@ export const settingsConfig = Config.all({
   lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),
   checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES", 64 * 1024 * 1024),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),
-  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", 1_800_000),
-  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", 86_400_000),
+  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", SESSION_GAP_MS),
+  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", SESSION_MAX_MS),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS", 365),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS", 7),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE", 60),

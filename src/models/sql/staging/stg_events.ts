@@ -39,9 +39,13 @@ export default defineModel({
   uniqueKey: ["event_id"],
   description:
     "Every event of lake/events once: one row per event_id, the copy first received (ties broken by Kafka " +
-    "partition, then offset), with every envelope, context, ingest and property column of the lake as typed " +
-    "there, and event_date = the UTC date of occurred_at_corrected. Incremental on event_id; an incremental " +
-    "run gives what a full refresh gives (see the SQL).",
+    "partition, then offset), with every envelope, context (device, page, utm), ingest and property column of " +
+    "the lake as typed there (the lake already flattens each scalar property to a typed prop_<name> column and " +
+    "the context to context_<name>); the structured properties typed here (prop_product_ids, prop_items, " +
+    "prop_traits, prop_filters); the corrected event time occurred_at_corrected (the client's occurred_at " +
+    "shifted by its clock skew, received_at − sent_at, and never after received_at: PostHog's correction), " +
+    "event_date = its UTC date; and resolved_user_id, the user every model counts (stg_identities). " +
+    "Incremental on event_id; an incremental run gives what a full refresh gives (see the SQL).",
   columns: {
     ...catalogColumns,
     ...Object.fromEntries(Object.entries(writerColumns).map(([name, description]) => [name, { description }])),
@@ -50,9 +54,25 @@ export default defineModel({
     user_id: tested("user_id", [notNull()]),
     context_device_type: tested("context_device_type", [acceptedValues(DeviceType.literals)]),
     occurred_at_corrected: tested("occurred_at_corrected", [notNull()]),
-    event_date: { description: "UTC date of occurred_at_corrected", tests: [notNull()] }
+    event_date: { description: "UTC date of occurred_at_corrected", tests: [notNull()] },
+    resolved_user_id: {
+      description:
+        "the user every model counts: stg_identities.user_id when user_id is an identified anonymous id, else user_id",
+      tests: [notNull()]
+    },
+    prop_product_ids: { description: "result_viewed: the recommended product ids, in display order" },
+    prop_items: { description: "purchase: the order lines (product_id, quantity, unit_price)" },
+    prop_traits: { description: "identify: the user traits (JSON)" },
+    prop_filters: { description: "search_performed: the filters applied (JSON)" }
   },
   tests: [
+    {
+      name: "resolved_through_the_identity_map",
+      description: "resolved_user_id is the identity map's user for an identified anonymous id, else user_id",
+      sql: `SELECT e.event_id, e.user_id, e.resolved_user_id, i.user_id AS mapped_to FROM {{ this }} e
+        LEFT JOIN {{ ref('stg_identities') }} i ON i.anonymous_id = e.user_id
+        WHERE e.resolved_user_id IS DISTINCT FROM coalesce(i.user_id, e.user_id)`
+    },
     {
       name: "corrected_time_not_after_receipt",
       description: "ingest never puts the corrected event time after the time it received the event",
