@@ -184,7 +184,7 @@ describe("fct_experiment_results", () => {
         // p = 2 · (1 − Φ(1.414214)) = 0.157299. Two exposures: no SRM check, not enough exposures.
         const coin = arm("coin", "purchase", "treatment")
         close(coin.chance_to_beat_control, 5 / 6, "coin chance", 1e-9)
-        close(coin.z_score, 1.414214, "coin z")
+        close(coin.z_score, Math.SQRT2, "coin z")
         close(coin.p_value, 0.157299, "coin p")
         assert.deepStrictEqual([coin.srm_p_value, coin.srm_flagged, coin.meets_minimum_exposures], [null, null, false])
 
