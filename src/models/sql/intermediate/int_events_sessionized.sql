@@ -14,7 +14,10 @@
   its partition), or whose resolved user changed, are recomputed from all their events.
 #}
 WITH events AS (
-  SELECT * FROM {{ ref('stg_events') }}
+  SELECT
+    event_id, user_id, resolved_user_id, event_type, occurred_at_corrected, is_late, context_device_type,
+    context_utm_source, context_utm_medium, context_utm_campaign, kafka_partition, kafka_offset
+  FROM {{ ref('stg_events') }}
 )
 {% if is_incremental() %}
 , kept AS (
@@ -97,7 +100,18 @@ WITH events AS (
   ASOF LEFT JOIN cuts c ON c.user_id = r.user_id AND c.run_no = r.run_no AND r.t_ms >= c.start_ms
 )
 SELECT
-  e.*,
+  e.event_id,
+  e.user_id,
+  e.resolved_user_id,
+  e.event_type,
+  e.occurred_at_corrected,
+  e.is_late,
+  e.context_device_type,
+  e.context_utm_source,
+  e.context_utm_medium,
+  e.context_utm_campaign,
+  e.kafka_partition,
+  e.kafka_offset,
   e.user_id || ':' || CAST(a.session_start_ms AS VARCHAR) AS session_key,
   a.session_start
 FROM scoped e

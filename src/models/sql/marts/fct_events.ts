@@ -9,9 +9,10 @@ export default defineModel({
   description:
     "The event fact: one row per event_id (stg_events' columns, de-duplicated, with typed properties and " +
     "corrected times) with user_id = the resolved user, event_user_id = the id the event was sent with, and " +
-    "the session it belongs to (session_key, session_start; NULL for late events). A view: its rows are " +
-    "materialized incrementally in int_events_sessionized, and a second copy of every event would double the " +
-    "warehouse for nothing; this is the public contract (Kafka bookkeeping left out).",
+    "the session it belongs to (session_key, session_start; NULL for late events). A view over two incremental " +
+    "models (stg_events' rows joined with int_events_sessionized's sessions on event_id): a third copy of " +
+    "every event would grow the warehouse and every run for nothing; this is the public contract (Kafka " +
+    "bookkeeping left out).",
   columns: {
     event_id: { description: "the event", tests: [unique(), notNull()] },
     user_id: { description: "the resolved user", tests: [notNull(), relationships("dim_users", "user_id")] },

@@ -40,11 +40,16 @@ SELECT
   d.*,
   coalesce(i.user_id, d.user_id) AS resolved_user_id,
   CAST(d.occurred_at_corrected AS DATE) AS event_date,
-  CAST(json_extract(d.properties, '$.product_ids') AS VARCHAR[]) AS prop_product_ids,
-  CAST(
-    json_extract(d.properties, '$.items') AS STRUCT(product_id VARCHAR, quantity INTEGER, unit_price DOUBLE)[]
-  ) AS prop_items,
-  json_extract(d.properties, '$.traits') AS prop_traits,
-  json_extract(d.properties, '$.filters') AS prop_filters
+  -- The structured properties, parsed only for the event types that have them.
+  CASE WHEN d.event_type = 'result_viewed'
+    THEN CAST(json_extract(d.properties, '$.product_ids') AS VARCHAR[])
+  END AS prop_product_ids,
+  CASE WHEN d.event_type = 'purchase'
+    THEN CAST(
+      json_extract(d.properties, '$.items') AS STRUCT(product_id VARCHAR, quantity INTEGER, unit_price DOUBLE)[]
+    )
+  END AS prop_items,
+  CASE WHEN d.event_type = 'identify' THEN json_extract(d.properties, '$.traits') END AS prop_traits,
+  CASE WHEN d.event_type = 'search_performed' THEN json_extract(d.properties, '$.filters') END AS prop_filters
 FROM deduplicated d
 LEFT JOIN identities i ON i.anonymous_id = d.user_id
