@@ -85,3 +85,29 @@ describe("the models' data tests", () => {
     })
   )
 })
+
+describe("the models' documentation", () => {
+  it.effect("every column of every model is described, and every described column exists", () =>
+    Effect.gen(function* () {
+      const dataDir = yield* tempDataDir
+      yield* Effect.gen(function* () {
+        const sql = yield* SqlClient.SqlClient
+        yield* writeEvents(0, 0, [pageView({ user: "u", at: D })])
+        yield* (yield* ModelRunner).run()
+        const project = yield* loadProject(realProject)
+        const problems: Array<string> = []
+        for (const node of project.models.values()) {
+          const actual = (yield* sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns
+            WHERE table_schema = 'main' AND table_name = ${node.name} ORDER BY ordinal_position`).map(
+            (c) => c.column_name
+          )
+          const declared = Object.keys(node.declaration.columns)
+          for (const column of actual)
+            if (!declared.includes(column)) problems.push(`${node.name}.${column} undescribed`)
+          for (const column of declared) if (!actual.includes(column)) problems.push(`${node.name}.${column} missing`)
+        }
+        assert.deepStrictEqual(problems, [])
+      }).pipe(Effect.provide(runnerLayer(dataDir)))
+    })
+  )
+})

@@ -1,5 +1,18 @@
 import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/Metrics.ts"
 import { defineModel, notNull, relationships, unique } from "../../runner/Model.ts"
+import { eventColumnDescriptions } from "../staging/stg_events.ts"
+
+const carried = [
+  "event_type",
+  "occurred_at_corrected",
+  "is_late",
+  "context_device_type",
+  "context_utm_source",
+  "context_utm_medium",
+  "context_utm_campaign",
+  "kafka_partition",
+  "kafka_offset"
+]
 
 const minutes = (ms: number) => ms / 60_000
 
@@ -19,6 +32,9 @@ export default defineModel({
     "users with new lake rows or a changed resolved user are recomputed from all their events, so an " +
     "incremental run equals a full refresh (see the SQL).",
   columns: {
+    ...Object.fromEntries(
+      carried.map((name) => [name, { description: `stg_events.${name}: ${eventColumnDescriptions[name] ?? name}` }])
+    ),
     event_id: { description: "the event (one row each, as stg_events)", tests: [unique(), notNull()] },
     user_id: { description: "the user the stream sessionizes by (stg_events.user_id)", tests: [notNull()] },
     resolved_user_id: { description: "stg_events.resolved_user_id", tests: [notNull()] },

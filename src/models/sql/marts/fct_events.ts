@@ -1,6 +1,9 @@
 import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
 import { acceptedValues, defineModel, notNull, relationships, unique } from "../../runner/Model.ts"
+import { eventColumnDescriptions } from "../staging/stg_events.ts"
+
+const left = new Set(["user_id", "resolved_user_id", "kafka_partition", "kafka_offset", "processed_at"])
 
 export default defineModel({
   name: "fct_events",
@@ -14,6 +17,11 @@ export default defineModel({
     "every event would grow the warehouse and every run for nothing; this is the public contract (Kafka " +
     "bookkeeping left out).",
   columns: {
+    ...Object.fromEntries(
+      Object.entries(eventColumnDescriptions)
+        .filter(([name]) => !left.has(name))
+        .map(([name, description]) => [name, { description }])
+    ),
     event_id: { description: "the event", tests: [unique(), notNull()] },
     user_id: { description: "the resolved user", tests: [notNull(), relationships("dim_users", "user_id")] },
     event_user_id: { description: "user_id as the event carried it (anonymous until identify)", tests: [notNull()] },

@@ -27,8 +27,21 @@ const writerColumns: Record<(typeof EVENT_LAKE_COLUMNS)[number]["name"], string>
 }
 
 /** A catalog column with data tests. */
-const tested = (name: string, tests: ReadonlyArray<GenericTest>): ColumnDeclaration => ({
-  description: catalogColumns[name]?.description ?? name,
+/** What each stg_events column holds (downstream models that carry a column describe it with this). */
+export const eventColumnDescriptions: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.entries(catalogColumns).map(([name, column]) => [name, column.description])),
+  ...writerColumns,
+  event_date: "UTC date of occurred_at_corrected",
+  resolved_user_id:
+    "the user every model counts: stg_identities.user_id when user_id is an identified anonymous id, else user_id",
+  prop_product_ids: "result_viewed: the recommended product ids, in display order",
+  prop_items: "purchase: the order lines (product_id, quantity, unit_price)",
+  prop_traits: "identify: the user traits (JSON)",
+  prop_filters: "search_performed: the filters applied (JSON)"
+}
+
+const described = (name: string, tests: ReadonlyArray<GenericTest> = []): ColumnDeclaration => ({
+  description: eventColumnDescriptions[name] ?? name,
   tests
 })
 
@@ -47,23 +60,14 @@ export default defineModel({
     "event_date = its UTC date; and resolved_user_id, the user every model counts (stg_identities). " +
     "Incremental on event_id; an incremental run gives what a full refresh gives (see the SQL).",
   columns: {
-    ...catalogColumns,
-    ...Object.fromEntries(Object.entries(writerColumns).map(([name, description]) => [name, { description }])),
-    event_id: tested("event_id", [unique(), notNull()]),
-    event_type: tested("event_type", [notNull(), acceptedValues(EVENT_TYPES)]),
-    user_id: tested("user_id", [notNull()]),
-    context_device_type: tested("context_device_type", [acceptedValues(DeviceType.literals)]),
-    occurred_at_corrected: tested("occurred_at_corrected", [notNull()]),
-    event_date: { description: "UTC date of occurred_at_corrected", tests: [notNull()] },
-    resolved_user_id: {
-      description:
-        "the user every model counts: stg_identities.user_id when user_id is an identified anonymous id, else user_id",
-      tests: [notNull()]
-    },
-    prop_product_ids: { description: "result_viewed: the recommended product ids, in display order" },
-    prop_items: { description: "purchase: the order lines (product_id, quantity, unit_price)" },
-    prop_traits: { description: "identify: the user traits (JSON)" },
-    prop_filters: { description: "search_performed: the filters applied (JSON)" }
+    ...Object.fromEntries(Object.keys(eventColumnDescriptions).map((name) => [name, described(name)])),
+    event_id: described("event_id", [unique(), notNull()]),
+    event_type: described("event_type", [notNull(), acceptedValues(EVENT_TYPES)]),
+    user_id: described("user_id", [notNull()]),
+    context_device_type: described("context_device_type", [acceptedValues(DeviceType.literals)]),
+    occurred_at_corrected: described("occurred_at_corrected", [notNull()]),
+    event_date: described("event_date", [notNull()]),
+    resolved_user_id: described("resolved_user_id", [notNull()])
   },
   tests: [
     {
