@@ -38,7 +38,7 @@ import { layerBrokerOpsServer, layerStreamOpsServer } from "./OpsServer.ts"
 // ---------------------------------------------------------------------------------------------
 // What a role started
 
-class StartedParts extends Context.Service<StartedParts, Ref.Ref<ReadonlyArray<string>>>()(
+export class StartedParts extends Context.Service<StartedParts, Ref.Ref<ReadonlyArray<string>>>()(
   "launchpad/app/StartedParts"
 ) {
   static readonly layer = Layer.effect(StartedParts, Ref.make<ReadonlyArray<string>>([]))
@@ -78,20 +78,23 @@ const kafka = Layer.unwrap(
   )
 )
 
-/** Settings, Kafka and Launchpad's topics (created in the background while Kafka is not reachable yet). */
-const platform = part("topics", Topics.layerNoDeps).pipe(Layer.provideMerge(kafka), Layer.provideMerge(Settings.layer))
+/**
+ * Settings, Kafka and Launchpad's topics (created in the background while Kafka is not reachable yet).
+ * Exported for tests of the composition (they provide `StartedParts.layer`).
+ */
+export const platform = part("topics", Topics.layer).pipe(Layer.provideMerge(kafka), Layer.provideMerge(Settings.layer))
 
 // ---------------------------------------------------------------------------------------------
 // clients
 
-const producer = part("producer", EventProducer.layerNoDeps)
+const producer = part("producer", EventProducer.layer)
 /**
  * The ingest role alone has no linger: its producer keeps one request in flight, so publishes that
  * arrive meanwhile batch by themselves, and a lone request is not held back (with the default 5 ms
  * linger, single-event requests/s in bench/ingest.ts were about a third lower).
  */
 const ingestProducer = part("producer", EventProducer.layerWith({ lingerMs: 0 }))
-const consumer = part("consumer groups", EventConsumer.layerNoDeps)
+const consumer = part("consumer groups", EventConsumer.layer)
 
 // ---------------------------------------------------------------------------------------------
 // lake, stream, warehouse

@@ -8,18 +8,18 @@ import * as path from "node:path"
 import { Clock, Context, Effect, Layer, Metric, Schema } from "effect"
 import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
-import type { DuckDbClientShape } from "../sql/DuckDbClient.ts"
-import { sqlIdent, sqlString } from "../sql/SqlText.ts"
-import { LakeEngine, queryRows, runStatement } from "./LakeEngine.ts"
 import {
+  type FileIoError,
   fsyncFile,
-  type LakeIoError,
   removeFilesDurable,
   removeQuietly,
   renameDurable,
   statIfExists,
   writeFileAtomic
-} from "./LakeFs.ts"
+} from "../platform/DurableFiles.ts"
+import type { DuckDbClientShape } from "../sql/DuckDbClient.ts"
+import { sqlIdent, sqlString } from "../sql/SqlText.ts"
+import { LakeEngine, queryRows, runStatement } from "./LakeEngine.ts"
 import {
   compactedFileName,
   compactionHash,
@@ -45,7 +45,7 @@ export class CompactionError extends Schema.TaggedError<CompactionError>()("Comp
 
 export type CompactionFailure =
   | SqlError.SqlError
-  | LakeIoError
+  | FileIoError
   | LakeManifestError
   | LakeBusy
   | LakeLockError

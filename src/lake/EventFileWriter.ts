@@ -7,9 +7,9 @@
 import { Context, Effect, Layer } from "effect"
 import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
+import type { FileIoError } from "../platform/DurableFiles.ts"
 import { eventJsonStaging } from "./EventJsonStaging.ts"
 import { LakeEngine } from "./LakeEngine.ts"
-import type { LakeIoError } from "./LakeFs.ts"
 import { type EventLakeRow, eventsTable } from "./LakeTable.ts"
 import type { LakeManifestError } from "./Manifest.ts"
 import { type BatchId, type LakeWriteError, type WrittenFile, writeBatchFiles } from "./ParquetFileWriter.ts"
@@ -18,7 +18,7 @@ export interface EventBatch extends BatchId {
   readonly rows: ReadonlyArray<EventLakeRow>
 }
 
-export type LakeWriterError = SqlError.SqlError | LakeIoError | LakeManifestError | LakeWriteError
+export type LakeWriterError = SqlError.SqlError | FileIoError | LakeManifestError | LakeWriteError
 
 export class EventFileWriter extends Context.Service<
   EventFileWriter,

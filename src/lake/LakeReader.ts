@@ -7,13 +7,13 @@ import * as path from "node:path"
 import { Context, Effect, Layer } from "effect"
 import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
+import type { FileIoError } from "../platform/DurableFiles.ts"
 import { sqlIdent, sqlString } from "../sql/SqlText.ts"
 import { LakeEngine, queryRows, type Row } from "./LakeEngine.ts"
-import type { LakeIoError } from "./LakeFs.ts"
 import { eventsTable, type LakeTable, sessionsTable } from "./LakeTable.ts"
 import { type LakeManifestError, listPartitions, readPartition } from "./Manifest.ts"
 
-export type LakeReadError = LakeIoError | LakeManifestError | SqlError.SqlError
+export type LakeReadError = FileIoError | LakeManifestError | SqlError.SqlError
 
 /** The hive partition columns of a table with their SQL types (`event_hour=05` reads as 5). */
 export const partitionColumns = (table: LakeTable): ReadonlyArray<{ readonly name: string; readonly type: string }> =>
@@ -50,9 +50,9 @@ const REPLANS = 20
 
 export interface LakeReaderShape {
   /** Live files of a table (absolute paths, sorted by partition then name). */
-  readonly files: (table: LakeTable) => Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
-  readonly eventFiles: Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
-  readonly sessionFiles: Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
+  readonly files: (table: LakeTable) => Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
+  readonly eventFiles: Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
+  readonly sessionFiles: Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
   /**
    * Runs DuckDB work over the table's live files; if compaction or retention removed a listed file
    * before DuckDB opened it, lists again and re-runs.

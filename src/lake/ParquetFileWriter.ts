@@ -8,8 +8,15 @@
 import * as path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Clock, Effect, Schema } from "effect"
+import {
+  ensureDir,
+  fsyncFile,
+  removeFilesDurable,
+  removeQuietly,
+  renameDurable,
+  statIfExists
+} from "../platform/DurableFiles.ts"
 import type { DuckDbClientShape } from "../sql/DuckDbClient.ts"
-import { ensureDir, fsyncFile, removeFilesDurable, removeQuietly, renameDurable, statIfExists } from "./LakeFs.ts"
 import { partFileName, partitionOf, tempName } from "./LakeLayout.ts"
 import { recordWrite } from "./LakeMetrics.ts"
 import type { LakeTable } from "./LakeTable.ts"

@@ -52,6 +52,7 @@ import {
 } from "effect"
 import { encodeDeadLetter, REASON_HEADER } from "../domain/DeadLetter.ts"
 import { encodeKpiUpdate, type KpiUpdate, kpiKey } from "../domain/KpiMinute.ts"
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import { Settings } from "../domain/Settings.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
@@ -76,7 +77,6 @@ import {
   stepAdvance,
   stepRecords
 } from "./MicroBatch.ts"
-import type { SessionRecord } from "./Sessions.ts"
 import { emptyState } from "./State.ts"
 import { countBy, StreamMetrics } from "./StreamMetrics.ts"
 

@@ -42,8 +42,8 @@ const letter = (raw: unknown, overrides: Partial<DeadLetterRecord> = {}): DeadLe
 
 const replayLayer = () =>
   DeadLetterReplay.layer.pipe(
-    Layer.provide([EventConsumer.layerNoDeps, EventProducer.layerWith({ lingerMs: 1 })]),
-    Layer.provide(Topics.layerNoDeps),
+    Layer.provide([EventConsumer.layer, EventProducer.layerWith({ lingerMs: 1 })]),
+    Layer.provide(Topics.layer),
     Layer.provide(Kafka.layerWith(ingest.broker().brokers)),
     Layer.provide(Settings.layerWith({}))
   )

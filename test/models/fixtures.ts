@@ -86,7 +86,7 @@ export const startWarehouse = async (options: { readonly broker?: TestBroker } =
     requestTimeoutMs: 5_000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 }
   })
-  const consumer = EventConsumer.layerNoDeps.pipe(Layer.provide(Topics.layerNoDeps))
+  const consumer = EventConsumer.layer.pipe(Layer.provide(Topics.layer))
   const runtime = ManagedRuntime.make(
     layerServer({ port: 0 }).pipe(
       Layer.provideMerge(

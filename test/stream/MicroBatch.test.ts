@@ -10,6 +10,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Result } from "effect"
 import { afterAll } from "vitest"
 import { closesMinute, decodeKpiUpdate, encodeKpiUpdate } from "../../src/domain/KpiMinute.ts"
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
@@ -24,7 +25,6 @@ import {
   stepAdvance,
   stepEvents
 } from "../../src/stream/MicroBatch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import type { WindowUpdate } from "../../src/stream/Windows.ts"

@@ -4,8 +4,9 @@
  * drop late rows, sort by (event time, event id), cut sessions sequentially per user, group by minute
  * and partition. Written from the DESIGN's rules, independently of src/stream.
  */
+
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import type { LakeRow } from "../../src/stream/Batch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { compareStrings, FUNNEL_STEPS } from "./fixtures.ts"
 

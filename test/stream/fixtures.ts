@@ -4,9 +4,9 @@
  * that a test knows which events can be late.
  */
 import { Arbitrary, Schema } from "effect"
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { type BatchResult, closeAll, type LakeRow, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
 import type { PartitionRun } from "../../src/stream/MicroBatch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import type { WindowUpdate } from "../../src/stream/Windows.ts"

@@ -64,7 +64,7 @@ const withSources = <A>(
     return reader.withFiles(source.table, (files) =>
       resolve(rest, new Map([...relations, [first, relationSql(source.table, files)]])).pipe(
         Effect.catchTags({
-          LakeIoError: (error) => Effect.die(error),
+          FileIoError: (error) => Effect.die(error),
           LakeManifestError: (error) => Effect.die(error)
         })
       )
