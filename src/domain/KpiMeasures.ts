@@ -111,6 +111,11 @@ export const KPI_MEASURES = {
       return step === undefined ? null : [step, 1]
     }
   },
+  configuratorShares: {
+    kind: "count",
+    description: "configurator results shared (result_shared events)",
+    amount: isType("result_shared")
+  },
   purchases: { kind: "count", description: "purchase events", amount: isType("purchase") },
   revenueByCurrency: {
     kind: "keyed",

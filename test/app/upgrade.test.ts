@@ -123,12 +123,21 @@ describe("upgrade from the previous format", () => {
       migrations.map((m) => m.name),
       ["0001_kpi_tables"]
     )
-    const rows = await query<{ minute_ms: number; events: number; distinct_users: number; closed: boolean }>(
-      "SELECT epoch_ms(minute)::DOUBLE AS minute_ms, events, distinct_users, closed FROM kpi_minute"
+    // configurator_shares was defined after the fixture's release: added at start, empty on the old rows.
+    const rows = await query<{
+      minute_ms: number
+      events: number
+      distinct_users: number
+      configurator_shares: number
+      closed: boolean
+    }>(
+      "SELECT epoch_ms(minute)::DOUBLE AS minute_ms, events, distinct_users, configurator_shares, closed FROM kpi_minute"
     )
-    const stored = new Map(rows.map((r) => [r.minute_ms, [r.events, r.distinct_users, r.closed] as const]))
+    const stored = new Map(
+      rows.map((r) => [r.minute_ms, [r.events, r.distinct_users, r.configurator_shares, r.closed] as const])
+    )
     for (const [minute, [count, users]] of expectedMinutes()) {
-      assert.deepStrictEqual(stored.get(minute), [count, users, true], new Date(minute).toISOString())
+      assert.deepStrictEqual(stored.get(minute), [count, users, 0, true], new Date(minute).toISOString())
     }
     // Every fixture user's one session (events 4 minutes apart, never 30) closed with all 5 of its events.
     const sessions = await query<{ user_id: string; event_count: number }>(

@@ -314,6 +314,7 @@ describe("kpi_minute contract", () => {
         sessionsStarted: 1,
         configuratorStarts: 0,
         configuratorCompletions: 0,
+        configuratorShares: 0,
         funnelSteps: { purchased: 1 },
         purchases: 1,
         revenueByCurrency: { EUR: 49_900 },

@@ -104,6 +104,7 @@ export const referenceWindows = (sorted: ReadonlyArray<StreamEvent>, rules: Refe
         sessionsStarted: starts.filter((s) => s === key).length,
         configuratorStarts: events.filter((e) => e.eventType === "quiz_started").length,
         configuratorCompletions: events.filter((e) => e.eventType === "quiz_completed").length,
+        configuratorShares: events.filter((e) => e.eventType === "result_shared").length,
         funnelSteps: countBy(events.flatMap((e) => FUNNEL_STEPS[e.eventType] ?? [])),
         purchases: purchases.length,
         revenueByCurrency: Object.fromEntries(Object.entries(revenue).sort(([a], [b]) => compareStrings(a, b)))

@@ -203,7 +203,9 @@ const sumRowsType = JSON.stringify([
   { minuteStartMs: "BIGINT", partitionsTotal: "INTEGER", partitionsReporting: "INTEGER", measures: measuresType }
 ])
 
+// Columns are named: a measure added since the table was created sits at its end, not in table order.
 const replaceSums = `INSERT OR REPLACE INTO kpi_minute_sum
+  (minute, partitions_total, partitions_reporting, ${measureColumnList}, updated_at)
   SELECT make_timestamptz(r.minuteStartMs * 1000), r.partitionsTotal, r.partitionsReporting, ${measureValues},
     make_timestamptz($2::BIGINT * 1000)
   FROM (SELECT unnest(from_json($1::JSON, '${sumRowsType}')) AS r)`
@@ -219,6 +221,7 @@ const windowRowsType = JSON.stringify([
 
 // One statement for the whole batch: DuckDB pays per statement, not per row.
 const upsertRows = `INSERT INTO kpi_minute_partition
+  (minute, partition, partitions_total, closed, ${measureColumnList}, updated_at)
   SELECT make_timestamptz(r.minuteStartMs * 1000), r.partition, r.partitions, r.closed, ${measureValues},
     make_timestamptz($2::BIGINT * 1000)
   FROM (SELECT unnest(from_json($1::JSON, '${windowRowsType}')) AS r)
