@@ -3,6 +3,7 @@
  * (`dist/app/sdk/launchpad.js`). `launchpad build` (pnpm build) runs both; `launchpad dev` serves the app
  * through this config in middleware mode; `launchpad start` serves the built files.
  */
+import { readFileSync } from "node:fs"
 import { readFile, writeFile } from "node:fs/promises"
 import { join, resolve } from "node:path"
 import { brotliCompressSync, constants, gzipSync } from "node:zlib"
@@ -10,7 +11,8 @@ import { defineConfig, type Plugin } from "vite"
 import solid from "vite-plugin-solid"
 
 const repo = import.meta.dirname
-export const APP_OUT_DIR = resolve(repo, "dist/app")
+const APP_OUT_DIR = resolve(repo, "dist/app")
+const { version } = JSON.parse(readFileSync(resolve(repo, "package.json"), "utf8")) as { version: string }
 
 /** Writes `.br` and `.gz` next to each text file of 1 KiB or more, so the server never compresses at request time. */
 const precompress = (): Plugin => ({
@@ -49,6 +51,7 @@ export default defineConfig(({ mode }) =>
     : {
         root: resolve(repo, "src/ui"),
         plugins: [solid(), precompress()],
+        define: { __APP_VERSION__: JSON.stringify(version) },
         build: {
           outDir: APP_OUT_DIR,
           emptyOutDir: true,

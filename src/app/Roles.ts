@@ -18,6 +18,7 @@ import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
 import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
 import { layerOpsServer, layerOpsServerAt } from "./OpsServer.ts"
+import { WebApp } from "./WebApp.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
 const announce = (mode: string, parts: ReadonlyArray<string>) =>
@@ -45,6 +46,7 @@ const allInOne = (mode: "dev" | "start", demo: boolean) => {
     "lake writers",
     "kpi_minute sink",
     "warehouse API",
+    mode === "dev" ? "web app (Vite, hot reload)" : "web app (dist/app)",
     ...(demo ? ["demo traffic"] : [])
   ]
   const demoTraffic = demo
@@ -59,7 +61,13 @@ const allInOne = (mode: "dev" | "start", demo: boolean) => {
         })
       )
     : Layer.empty
-  return Layer.mergeAll(layerLaunchpadServer(), StreamProcessor.layer, demoTraffic, announce(mode, parts)).pipe(
+  const webApp = mode === "dev" ? WebApp.layerDev : WebApp.layerBuilt()
+  return Layer.mergeAll(
+    layerLaunchpadServer().pipe(Layer.provide(webApp)),
+    StreamProcessor.layer,
+    demoTraffic,
+    announce(mode, parts)
+  ).pipe(
     Layer.provide(WarehouseServices),
     Layer.provide(
       Layer.mergeAll(

@@ -14,7 +14,7 @@ import { Settings } from "../domain/Settings.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { corsOptions } from "./server/Cors.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
-import { EventsListener, serverWith } from "./server/EventsListener.ts"
+import { EventsListener, type FrontHandler, serverWith } from "./server/EventsListener.ts"
 import { HealthHandlers } from "./server/HealthHttp.ts"
 import { Ingestor } from "./server/Ingestor.ts"
 import { MetaHandlers } from "./server/MetaHttp.ts"
@@ -58,6 +58,8 @@ export interface ServerOptions {
   readonly port?: number
   /** false: the router answers the event POSTs too (tests compare the two paths). */
   readonly eventsListener?: boolean
+  /** Handlers tried after the events listener and before the router (the web app's dev server). */
+  readonly front?: ReadonlyArray<FrontHandler>
 }
 
 /**
@@ -69,7 +71,8 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
     Effect.gen(function* () {
       const settings = yield* Settings
       const listener = yield* EventsListener
-      const server = options.eventsListener === false ? createServer : serverWith(listener)
+      const front = [...(options.eventsListener === false ? [] : [listener]), ...(options.front ?? [])]
+      const server = front.length === 0 ? createServer : serverWith(front)
       return HttpRouter.serve(routes, { disableLogger: true }).pipe(
         Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )

@@ -408,6 +408,32 @@ describe("unload", () => {
     assert.strictEqual(browser.received().length, 2)
   })
 
+  it("events beaconed while a delivery pass reads the outbox are not sent again by that pass", async () => {
+    const browser = new FakeBrowser()
+    const store = browser.outbox
+    // The claim reads the queue at once but answers 100 ms later (a slow IndexedDB transaction).
+    browser.outbox = {
+      ...store,
+      claim: async (owner, isGone) => {
+        const items = await store.claim(owner, isGone)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        return items
+      }
+    }
+    const tab = browser.tab({ flushAt: 1000 })
+    for (let i = 0; i < 3; i++) tab.tracker.track("quiz_started", quizStarted)
+    await advance(200)
+    const flushed = tab.tracker.flush()
+    await advance(10)
+    tab.fire("hidden")
+    await advance(200)
+    await flushed
+    assert.deepStrictEqual(
+      browser.requests.map((request) => [request.via, request.events.length]),
+      [["beacon", 3]]
+    )
+  })
+
   it("does not beacon while offline or waiting to retry", async () => {
     const browser = new FakeBrowser()
     browser.replies.push({ status: 503, headers: { "retry-after": "30" } })
