@@ -182,8 +182,8 @@ const loadBuilt = (root: string) =>
   })
 
 const serveFile = (request: HttpServerRequest.HttpServerRequest, file: BuiltFile) => {
-  const ifNoneMatch = request.headers["if-none-match"]
-  if (ifNoneMatch !== undefined && ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) {
+  const ifNoneMatch = request.headers["if-none-match"] ?? ""
+  if (ifNoneMatch.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) {
     return HttpServerResponse.empty({ status: 304, headers: file.headers })
   }
   const encoding = pickEncoding(request.headers["accept-encoding"], {
