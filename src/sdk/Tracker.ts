@@ -448,6 +448,8 @@ export const makeTracker = (options: TrackerOptions, env: Env): Tracker => {
     retryAt = 0
     flush()
   })
+  // The anonymous id exists from the start, so tabs opened one after the other share it.
+  anonymousId()
   heartbeat(true)
   env.schedule(tick, flushIntervalMs)
   // Events left by tabs that are gone (a reload with events queued) go out now.
