@@ -195,6 +195,11 @@ describe("SDK delivery in Chromium", () => {
 
   it("two tabs never send the same event, and a tab closed offline leaves its events to the other", async () => {
     const context = await harnessContext()
+    // A slow server keeps each tab's batches in flight while the other tab reads the shared outbox.
+    await context.route("**/api/v1/events/batch", async (route) => {
+      await sleep(250)
+      await route.continue()
+    })
     const a = await openHarness(context)
     const b = await openHarness(context)
     const online = [...quizIds("a", 25), ...quizIds("b", 25)]
