@@ -128,21 +128,21 @@ export const makeTracker = (options: TrackerOptions, env: Env): Tracker => {
   let unloading = false
   let seq = 0
 
-  const key = (name_: string) => `${name}_${name_}`
-  const read = (name_: string): unknown => {
+  const key = (field: string) => `${name}_${field}`
+  const read = (field: string): unknown => {
     try {
-      return JSON.parse(kv.get(key(name_)) ?? "null")
+      return JSON.parse(kv.get(key(field)) ?? "null")
     } catch {
       return null
     }
   }
-  const readStrings = (name_: string): Record<string, string> => {
-    const value = read(name_)
+  const readStrings = (field: string): Record<string, string> => {
+    const value = read(field)
     const out: Record<string, string> = {}
     if (isRecord(value)) for (const [k, v] of Object.entries(value)) if (typeof v === "string") out[k] = v
     return out
   }
-  const write = (name_: string, value: unknown) => kv.set(key(name_), JSON.stringify(value))
+  const write = (field: string, value: unknown) => kv.set(key(field), JSON.stringify(value))
 
   /** Outbox operations run one after another in call order, so an add always lands before a later claim or remove. */
   const stored = <A>(operation: () => Promise<A>): Promise<A> => {
@@ -466,7 +466,7 @@ export const makeTracker = (options: TrackerOptions, env: Env): Tracker => {
       track("identify", { traits })
     },
     reset: () => {
-      for (const name_ of ["user", "session", "exp", "seen"]) kv.remove(key(name_))
+      for (const field of ["user", "session", "exp", "seen"]) kv.remove(key(field))
       kv.set(key("anon"), env.uuid())
     },
     variant,

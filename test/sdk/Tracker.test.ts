@@ -53,6 +53,25 @@ describe("events", () => {
     assert.strictEqual(received[4]?.anonymous_id, received[0]?.anonymous_id, "the anonymous id is kept")
   })
 
+  it("track is typed per event type: a wrong type or property does not compile (checked by tsc)", () => {
+    const { tracker } = new FakeBrowser().tab()
+    const slider = { quiz_id: "q", step_id: "s", slider_id: "x", value: 1, min: 0, max: 2 }
+    const calls = () => {
+      tracker.track("slider_adjusted", slider)
+      // @ts-expect-error slider_adjusted has no option_id
+      tracker.track("slider_adjusted", { ...slider, option_id: "o" })
+      // @ts-expect-error value is a number
+      tracker.track("slider_adjusted", { ...slider, value: "1" })
+      // @ts-expect-error quiz_id is required
+      tracker.track("quiz_started", {})
+      // @ts-expect-error not an event type of the catalog
+      tracker.track("quiz_exploded", { quiz_id: "q" })
+      // @ts-expect-error channel is one of the catalog's literals
+      tracker.track("result_shared", { quiz_id: "q", result_id: "r", channel: "pigeon" })
+    }
+    assert.isFunction(calls)
+  })
+
   it("carry the experiment assignments made so far", async () => {
     const browser = new FakeBrowser()
     const tab = browser.tab()

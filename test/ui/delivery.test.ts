@@ -156,7 +156,7 @@ describe("SDK delivery in Chromium", () => {
 
   it("a 503 with Retry-After is retried after it, with the same event ids", async () => {
     const context = await harnessContext()
-    const attempts: Array<{ at: number; ids: Array<string>; sentAt: Array<string> }> = []
+    const attempts: Array<{ at: number; gzip: boolean; ids: Array<string>; sentAt: Array<string> }> = []
     await context.route("**/api/v1/events/batch", (route) => {
       const request = route.request()
       const raw = request.postDataBuffer() ?? Buffer.alloc(0)
@@ -166,6 +166,7 @@ describe("SDK delivery in Chromium", () => {
       }
       attempts.push({
         at: Date.now(),
+        gzip,
         ids: body.events.map((e) => e.event_id),
         sentAt: body.events.map((e) => e.sent_at)
       })
@@ -185,6 +186,7 @@ describe("SDK delivery in Chromium", () => {
     const [first, second] = attempts
     assert.isAtLeast((second?.at ?? 0) - (first?.at ?? 0), 2000, "not before Retry-After")
     assert.deepStrictEqual(second?.ids, first?.ids)
+    assert.isTrue(first?.gzip, "a body of 1 KiB or more goes gzipped (CompressionStream)")
     assert.notDeepEqual(second?.sentAt, first?.sentAt, "sent_at is set at each send")
     assert.sameMembers(
       events.map((e) => e.event_id),
