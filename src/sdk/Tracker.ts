@@ -448,8 +448,12 @@ export const makeTracker = (options: TrackerOptions, env: Env): Tracker => {
     retryAt = 0
     flush()
   })
-  // The anonymous id exists from the start, so tabs opened one after the other share it.
+  // The anonymous id and a live session exist from the start, so tabs opened one after the other share
+  // them even when their first events race (a valid stored session is left as it is).
   anonymousId()
+  const kept = parseSession(kv.get(key("session")))
+  const session = nextSession(kept, env.now(), env.uuid)
+  if (session.id !== kept?.id) write("session", session)
   heartbeat(true)
   env.schedule(tick, flushIntervalMs)
   // Events left by tabs that are gone (a reload with events queued) go out now.

@@ -221,6 +221,29 @@ describe("SDK delivery in Chromium", () => {
       ...quizIds("b-offline", 7)
     ])
     assert.strictEqual(events.length, 64)
+    assert.strictEqual(new Set(events.map((e) => e.session_id)).size, 1, "one session shared by both tabs")
+    await context.close()
+  }, 60_000)
+
+  it("with localStorage and IndexedDB blocked, the identity lives in a first-party cookie and events still arrive", async () => {
+    const context = await harnessContext()
+    await context.addInitScript(() => {
+      const blocked = () => {
+        throw new DOMException("storage is blocked", "SecurityError")
+      }
+      Object.defineProperty(window, "localStorage", { get: blocked })
+      Object.defineProperty(window, "indexedDB", { get: blocked })
+    })
+    const page = await openHarness(context)
+    await track(page, quizIds("cookie", 3))
+    const cookie = (await context.cookies()).find((c) => c.name === "harness_anon")
+    assert.isDefined(cookie, "the anonymous id is kept in a cookie")
+    const anonymous = decodeURIComponent(cookie?.value ?? "")
+    await page.reload()
+    await page.waitForFunction(() => (window as unknown as Harness).ready === true)
+    await track(page, quizIds("cookie-after-reload", 3))
+    const events = await assertDeliveredOnce(anonymous, [...quizIds("cookie", 3), ...quizIds("cookie-after-reload", 3)])
+    assert.strictEqual(new Set(events.map((e) => e.session_id)).size, 1, "the session survives the reload too")
     await context.close()
   }, 60_000)
 
