@@ -8,9 +8,10 @@ import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiScalar, OpenApi } from "effect/http-api"
 import { IngestApi } from "../ingest/api/IngestApi.ts"
-import { IngestApiRoutes, serveWithListener } from "../ingest/IngestServer.ts"
+import { DOCS_PATHS, IngestApiRoutes, serveWithListener } from "../ingest/IngestServer.ts"
 import { WarehouseApi } from "../models/api/WarehouseApi.ts"
 import { WarehouseRoutes } from "../models/WarehouseServer.ts"
+import { apiPaths } from "../platform/Routes.ts"
 import { WebApp } from "./WebApp.ts"
 
 /** Both contracts as one API, for documentation and for typed clients of the whole system. */
@@ -23,7 +24,11 @@ const DocsRoutes = Layer.mergeAll(
   HttpRouter.add("GET", "/openapi.json", HttpServerResponse.jsonUnsafe(openApiDocument))
 )
 
-export const LaunchpadRoutes = Layer.mergeAll(IngestApiRoutes, WarehouseRoutes, DocsRoutes)
+export const LaunchpadRoutes = Layer.mergeAll(
+  IngestApiRoutes([...apiPaths(LaunchpadApi), ...DOCS_PATHS]),
+  WarehouseRoutes,
+  DocsRoutes
+)
 
 /**
  * `port` overrides `PORT` (tests pass 0 for an ephemeral port). Needs a `WebApp` (Vite in dev, the

@@ -1,37 +1,42 @@
 /**
- * The operations endpoints of a role that has no API of its own (`launchpad stream`, `launchpad
- * broker`): Prometheus `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics
- * and the Kafka client's; the broker's produce, fetch, log, group and fsync metrics) and
- * `/health/live`, on `HOST:PORT` (the broker on BROKER_HOST:BROKER_METRICS_PORT, so that it can run
- * next to an API on the default PORT). The roles with an API serve these from it.
+ * The operations server of a role that has no API of its own (`launchpad stream`, `launchpad
+ * broker`): `/metrics` (the processor's lag, batch, watermark, lake and checkpoint metrics and the
+ * Kafka client's; the broker's produce, fetch, log, group and fsync metrics), `/health/live` and
+ * `/health/ready` (platform/OpsRoutes.ts), on `HOST:PORT` (the broker on
+ * BROKER_HOST:BROKER_METRICS_PORT, so that it can run next to an API on the default PORT).
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
-import { PrometheusMetrics } from "effect/observability"
+import { HttpRouter } from "effect/http"
 import { Settings, type SettingsShape } from "../domain/Settings.ts"
+import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
+import { alwaysReady, opsRoutes, type Readiness } from "../platform/OpsRoutes.ts"
+import { routerConfig } from "../platform/Routes.ts"
 
-const OpsRoutes = Layer.mergeAll(
-  HttpRouter.add(
-    "GET",
-    "/metrics",
-    Effect.map(PrometheusMetrics.format(), (text) => HttpServerResponse.text(text))
-  ),
-  HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "up" }))
-)
-
-/** The ops endpoints on `address(settings)` (HOST:PORT for the stream role). */
-export const layerOpsServerAt = (
-  address: (settings: SettingsShape) => { readonly port: number; readonly host: string }
+/** The ops endpoints on `address(settings)`, ready when `readiness` says so. */
+export const layerOpsServerAt = <R>(
+  address: (settings: SettingsShape) => { readonly port: number; readonly host: string },
+  readiness: Effect.Effect<Readiness, never, R>
 ) =>
   Layer.unwrap(
     Effect.gen(function* () {
-      const { port, host } = address(yield* Settings)
-      return HttpRouter.serve(OpsRoutes, { disableLogger: true }).pipe(
-        Layer.provide(NodeHttpServer.layer(createServer, { port, host }))
+      const settings = yield* Settings
+      const { port, host } = address(settings)
+      return HttpRouter.serve(opsRoutes(yield* readiness), { disableLogger: true, routerConfig }).pipe(
+        Layer.provide(NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), { port, host }))
       )
     })
   )
 
-export const layerOpsServer = layerOpsServerAt((settings) => ({ port: settings.port, host: settings.host }))
+/** The stream role's: on HOST:PORT, ready once Kafka answers and the topics exist. */
+export const layerStreamOpsServer = layerOpsServerAt(
+  (settings) => ({ port: settings.port, host: settings.host }),
+  Effect.map(KafkaHealth, (health) => health.components)
+).pipe(Layer.provide(KafkaHealth.layer))
+
+/** The broker role's: on BROKER_HOST:BROKER_METRICS_PORT, ready once the broker listens (the layer is built). */
+export const layerBrokerOpsServer = layerOpsServerAt(
+  (settings) => ({ port: settings.brokerMetricsPort, host: settings.brokerHost }),
+  Effect.succeed(alwaysReady)
+)

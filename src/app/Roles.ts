@@ -17,7 +17,7 @@ import { layerServer as layerWarehouseServer, WarehouseServices } from "../model
 import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
 import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
-import { layerOpsServer, layerOpsServerAt } from "./OpsServer.ts"
+import { layerBrokerOpsServer, layerStreamOpsServer } from "./OpsServer.ts"
 import { WebApp } from "./WebApp.ts"
 
 /** Announces what a mode started, so `pnpm dev` says what is running. */
@@ -106,7 +106,7 @@ const ingest = Layer.mergeAll(layerServer(), announce("ingest", ["kafka", "topic
  */
 const broker = Layer.mergeAll(
   EmbeddedBroker.layer,
-  layerOpsServerAt((settings) => ({ port: settings.brokerMetricsPort, host: settings.brokerHost })),
+  layerBrokerOpsServer,
   announce("broker", ["embedded broker", "/metrics"])
 ).pipe(Layer.provide(Settings.layer))
 
@@ -118,7 +118,7 @@ const broker = Layer.mergeAll(
  */
 const stream = Layer.mergeAll(
   StreamProcessor.layer,
-  layerOpsServer,
+  layerStreamOpsServer,
   announce("stream", ["kafka", "topics", "consumer", "producer", "lake writers", "stream processor", "/metrics"])
 ).pipe(
   Layer.provide(

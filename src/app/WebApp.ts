@@ -9,8 +9,8 @@
  *   the build's `.br`/`.gz` twins sent to clients that accept them.
  *
  * Both add one catch-all GET route behind the API's routes (`routes`): a path under `/api`, `/health`,
- * `/metrics`, `/docs` or `/openapi.json` that the API does not know gets a JSON 404; any other path
- * without a file extension gets `index.html`, so client-side routes (`/result`, later `/dashboard`) load.
+ * `/metrics`, `/docs` or `/openapi.json` that the API does not know, or a missing file, gets the API's
+ * JSON 404; any other path gets `index.html`, so client-side routes (`/result`, later `/dashboard`) load.
  */
 import { createHash } from "node:crypto"
 import { readdir, readFile, stat } from "node:fs/promises"
@@ -20,7 +20,6 @@ import { Console, Context, Effect, Layer, Schema } from "effect"
 import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Settings } from "../domain/Settings.ts"
 import type { FrontHandler } from "../ingest/server/EventsListener.ts"
-import { CurrentRequestId } from "../ingest/server/RequestContext.ts"
 import { buildWeb, VITE_CONFIG, WEB_OUT_DIR } from "./WebBuild.ts"
 
 export class WebAppError extends Schema.TaggedError<WebAppError>()("WebAppError", { message: Schema.String }) {}
@@ -46,13 +45,8 @@ const pathOf = (url: string): string => {
   return q === -1 ? url : url.slice(0, q)
 }
 
-const notFound = (method: string, path: string) =>
-  Effect.map(CurrentRequestId, (requestId) =>
-    HttpServerResponse.jsonUnsafe(
-      { error: { status: 404, code: "not_found", message: `no route ${method} ${path}`, request_id: requestId } },
-      { status: 404 }
-    )
-  )
+/** A bare 404: the request-context middleware turns it into the API's JSON 404 body. */
+const notFound = Effect.succeed(HttpServerResponse.empty({ status: 404 }))
 
 const ioError = (what: string) => (cause: unknown) =>
   new WebAppError({ message: `${what}: ${cause instanceof Error ? cause.message : String(cause)}` })
@@ -97,7 +91,7 @@ const makeDev = Effect.gen(function* () {
   return {
     mode: "dev",
     front: [front],
-    fallback: (request) => notFound(request.method, pathOf(request.url))
+    fallback: () => notFound
   } satisfies WebAppShape
 })
 
@@ -233,7 +227,7 @@ const makeBuilt = (options: BuiltOptions) =>
       front: [],
       fallback: (request) => {
         const path = pathOf(request.url)
-        if (isApiPath(path)) return notFound(request.method, path)
+        if (isApiPath(path)) return notFound
         let decoded: string
         try {
           decoded = decodeURIComponent(path)
@@ -243,7 +237,7 @@ const makeBuilt = (options: BuiltOptions) =>
         const file = files.get(decoded)
         if (file !== undefined) return Effect.succeed(serveFile(request, file))
         // A missing file (an old asset name): a 404, not index.html served as JavaScript.
-        if (extname(decoded) !== "") return Effect.succeed(HttpServerResponse.text("not found", { status: 404 }))
+        if (extname(decoded) !== "") return notFound
         return Effect.succeed(serveFile(request, index))
       }
     } satisfies WebAppShape

@@ -15,15 +15,26 @@ export const MAX_ARRAY_ITEMS = 64
 
 const maxLength = (max: number) => Schema.isMaxLength(max, reason("too_large"))
 
+/**
+ * Well-formed Unicode: no lone UTF-16 surrogate (`"\ud800"` is valid JSON). Parquet stores UTF-8, which
+ * cannot hold one, so it would be stored as U+FFFD and distinct ids would merge; refusing it at the
+ * door keeps what is accepted exactly what is stored. Every string primitive below carries it.
+ */
+const wellFormed = Schema.makeFilter((s: string) => s.isWellFormed(), {
+  expected: "well-formed Unicode (no lone surrogate)",
+  ...reason("invalid_unicode")
+})
+
 /** An identifier chosen by the product (user, session, product, order…): 1–128 characters, no control characters (they break logs, CSV exports and SQL tooling). */
 export const Id = Schema.String.check(
   Schema.isMinLength(1),
   maxLength(MAX_ID_LENGTH),
-  Schema.isPattern(/^\P{Cc}+$/u, { expected: "an identifier without control characters" })
+  Schema.isPattern(/^\P{Cc}+$/u, { expected: "an identifier without control characters" }),
+  wellFormed
 ).annotate({ description: "identifier, 1-128 characters" })
 
 /** Free text (titles, queries, labels): at most 1,024 characters. */
-export const Text = Schema.String.check(maxLength(MAX_TEXT_LENGTH))
+export const Text = Schema.String.check(maxLength(MAX_TEXT_LENGTH), wellFormed)
 
 /** A client-generated UUID (any version); the idempotency key of an event. */
 export const Uuid = Schema.String.check(maxLength(36), Schema.isUUID(undefined, reason("invalid_uuid")))
@@ -31,13 +42,15 @@ export const Uuid = Schema.String.check(maxLength(36), Schema.isUUID(undefined, 
 /** An absolute URL (any scheme, so app deep links pass), at most 2,048 characters. */
 export const Url = Schema.String.check(
   maxLength(MAX_URL_LENGTH),
-  Schema.isPattern(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, { expected: "an absolute URL" })
+  Schema.isPattern(/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/, { expected: "an absolute URL" }),
+  wellFormed
 )
 
 /** The path part of a URL, starting with `/`, at most 2,048 characters. */
 export const UrlPath = Schema.String.check(
   maxLength(MAX_URL_LENGTH),
-  Schema.isPattern(/^\/\S*$/, { expected: "a URL path starting with /" })
+  Schema.isPattern(/^\/\S*$/, { expected: "a URL path starting with /" }),
+  wellFormed
 )
 
 const finite = Schema.isFinite(reason("non_finite_number"))
@@ -75,7 +88,7 @@ export type JsonValue =
   | ReadonlyArray<JsonValue>
   | { readonly [key: string]: JsonValue }
 
-const MapKey = Schema.String.check(Schema.isMinLength(1), maxLength(MAX_ID_LENGTH))
+const MapKey = Schema.String.check(Schema.isMinLength(1), maxLength(MAX_ID_LENGTH), wellFormed)
 
 const JsonPrimitive: Schema.Codec<JsonValue> = Schema.Union([Schema.Null, Schema.Boolean, FiniteNumber, Text]).annotate(
   {

@@ -62,15 +62,61 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   {
     env: "LAUNCHPAD_WRITE_KEYS",
     default: "(unset: no auth)",
-    description: "ingest: comma-separated id:secret write keys; when set every request needs one"
+    description:
+      "ingest: comma-separated id:secret write keys (secrets 16+ characters); when set every event request needs one"
   },
-  { env: "LAUNCHPAD_CORS_ORIGINS", default: "*", description: "ingest: comma-separated allowed CORS origins" },
-  { env: "LAUNCHPAD_IP_SALT", default: "(unset: drop IPs)", description: "ingest: salt to keep a hashed client IP" },
+  {
+    env: "LAUNCHPAD_CORS_ORIGINS",
+    default: "*",
+    description: "ingest endpoints (POST /api/v1/events, /batch): comma-separated origins allowed cross-origin"
+  },
+  {
+    env: "LAUNCHPAD_READ_CORS_ORIGINS",
+    default: "(unset: same origin only)",
+    description:
+      "every other endpoint (KPIs, reports, live, schemas, metrics): comma-separated origins allowed to read cross-origin"
+  },
+  {
+    env: "LAUNCHPAD_IP_SALT",
+    default: "(unset: drop IPs)",
+    description: "ingest: salt (16+ characters) to keep a hashed client IP"
+  },
   { env: "LAUNCHPAD_MAX_IN_FLIGHT", default: "64", description: "ingest: produce requests in flight before 503" },
+  {
+    env: "LAUNCHPAD_MAX_BUFFERED_BYTES",
+    default: "67108864",
+    description: "ingest: request bodies being received, all connections together, before 503 (64 MiB)"
+  },
+  {
+    env: "LAUNCHPAD_MIN_BODY_BYTES_PER_S",
+    default: "1024",
+    description: "ingest: a body receiving less than this on average over any 5 s gets 408 and is closed"
+  },
+  {
+    env: "LAUNCHPAD_HEADERS_TIMEOUT_MS",
+    default: "10000",
+    description: "HTTP: request line and headers must arrive within this (408)"
+  },
+  {
+    env: "LAUNCHPAD_REQUEST_TIMEOUT_MS",
+    default: "30000",
+    description: "HTTP: a whole request, body included, must arrive within this (408)"
+  },
+  {
+    env: "LAUNCHPAD_KEEPALIVE_TIMEOUT_MS",
+    default: "5000",
+    description: "HTTP: idle keep-alive connections close after this"
+  },
+  { env: "LAUNCHPAD_MAX_CONNECTIONS", default: "1024", description: "HTTP: open connections; more are dropped" },
   {
     env: "LAUNCHPAD_PRODUCER_BUFFER_RECORDS",
     default: "10000",
     description: "producer: records accepted but not yet acknowledged before publish fails (503)"
+  },
+  {
+    env: "LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS",
+    default: "10000",
+    description: "consumer groups: a member that stops heartbeating (a crashed process) loses its partitions after this"
   },
   { env: "LAUNCHPAD_TRIGGER_MS", default: "1000", description: "stream: micro-batch trigger interval" },
   { env: "LAUNCHPAD_TRIGGER_EVENTS", default: "50000", description: "stream: micro-batch trigger size" },
@@ -106,18 +152,73 @@ const HostPort = Schema.String.check(
   Schema.isPattern(/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/, { message: "expected host:port" })
 )
 
-/** `id:secret`; the id names the key in logs and dead-letter records, the secret never appears. */
-const WriteKey = Schema.String.check(Schema.isPattern(/^[^:,\s]+:[^,\s]+$/, { message: "expected id:secret" }))
+/** `*`, or origins as browsers send them (scheme, host, optional port; no path), comma-separated. */
+const CORS_ORIGIN = /^(\*|[a-z][a-z0-9+.-]*:\/\/[^/\s,]+)$/
+
+const corsOrigins = (name: string, fallback: ReadonlyArray<string>) =>
+  Config.schema(
+    Schema.String.check(
+      Schema.makeFilter(
+        (text: string) =>
+          text.split(",").every((origin) => CORS_ORIGIN.test(origin.trim())) ||
+          "expected * or origins like https://shop.example, comma-separated (scheme, host, optional port; no path)"
+      )
+    ),
+    name
+  ).pipe(
+    Config.map((text): ReadonlyArray<string> => text.split(",").map((origin) => origin.trim())),
+    Config.withDefault(fallback)
+  )
+
+/** A salt long enough not to be guessed (it protects hashed client IPs). */
+const Secret = Schema.String.check(
+  Schema.isMinLength(16, { message: "expected at least 16 characters" }),
+  Schema.isPattern(/^\S+$/, { message: "expected no whitespace" })
+)
+
+/** Write-key secrets shorter than this are refused at start: they would be guessable. */
+export const MIN_WRITE_KEY_SECRET_LENGTH = 16
 
 export interface WriteKeyEntry {
   readonly id: string
   readonly secret: Redacted.Redacted<string>
 }
 
-const writeKeys = Config.Array(WriteKey, "LAUNCHPAD_WRITE_KEYS").pipe(
+/**
+ * What is wrong with a LAUNCHPAD_WRITE_KEYS value, if anything. Set means auth is on, so a blank value,
+ * an empty entry or an empty or short secret (what a half-filled template leaves) stops the process
+ * instead of silently accepting everyone; "no auth" is the variable being unset.
+ */
+export const writeKeysProblem = (text: string): string | undefined => {
+  if (text.trim() === "") {
+    return "is set but blank; give id:secret pairs separated by commas, or unset it to run without write keys"
+  }
+  const ids = new Set<string>()
+  for (const [index, entry] of text.split(",").entries()) {
+    const pair = entry.trim()
+    const colon = pair.indexOf(":")
+    const id = colon === -1 ? pair : pair.slice(0, colon)
+    const secret = colon === -1 ? "" : pair.slice(colon + 1)
+    const which = `entry ${index + 1}${id === "" ? "" : ` (${id})`}`
+    if (colon === -1 || !/^[^:,\s]+$/.test(id)) return `${which}: expected id:secret with a non-empty id`
+    if (secret === "") return `${which}: the secret is empty`
+    if (/\s/.test(secret)) return `${which}: the secret contains whitespace`
+    if (secret.length < MIN_WRITE_KEY_SECRET_LENGTH) {
+      return `${which}: the secret is shorter than ${MIN_WRITE_KEY_SECRET_LENGTH} characters`
+    }
+    if (ids.has(id)) return `${which}: the id is given twice`
+    ids.add(id)
+  }
+  return undefined
+}
+
+const WriteKeysText = Schema.String.check(Schema.makeFilter((text: string) => writeKeysProblem(text) ?? true))
+
+const writeKeys = Config.schema(WriteKeysText, "LAUNCHPAD_WRITE_KEYS").pipe(
   Config.map(
-    (pairs): ReadonlyArray<WriteKeyEntry> =>
-      pairs.map((pair) => {
+    (text): ReadonlyArray<WriteKeyEntry> =>
+      text.split(",").map((entry) => {
+        const pair = entry.trim()
         const colon = pair.indexOf(":")
         return { id: pair.slice(0, colon), secret: Redacted.make(pair.slice(colon + 1)) }
       })
@@ -130,19 +231,19 @@ export const logLevelConfig = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefau
 
 export const settingsConfig = Config.all({
   port: Config.Port("PORT").pipe(Config.withDefault(8000)),
-  host: Config.String("HOST").pipe(Config.withDefault("127.0.0.1")),
+  host: Config.NonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
   brokerPort: Config.schema(
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
     "BROKER_PORT"
   ).pipe(Config.withDefault(9092)),
-  brokerHost: Config.String("BROKER_HOST").pipe(Config.withDefault("127.0.0.1")),
+  brokerHost: Config.NonEmptyString("BROKER_HOST").pipe(Config.withDefault("127.0.0.1")),
   brokerMetricsPort: Config.schema(
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
     "BROKER_METRICS_PORT"
   ).pipe(Config.withDefault(9308)),
   kafkaBrokers: Config.Array(HostPort, "KAFKA_BROKERS").pipe(Config.option),
-  kafkaClientId: Config.String("KAFKA_CLIENT_ID").pipe(Config.withDefault("launchpad")),
-  dataDir: Config.String("LAUNCHPAD_DATA_DIR").pipe(Config.withDefault("./data")),
+  kafkaClientId: Config.NonEmptyString("KAFKA_CLIENT_ID").pipe(Config.withDefault("launchpad")),
+  dataDir: Config.NonEmptyString("LAUNCHPAD_DATA_DIR").pipe(Config.withDefault("./data")),
   partitions: positiveInt("LAUNCHPAD_PARTITIONS", 3),
   brokerRetentionMs: positiveInt("LAUNCHPAD_BROKER_RETENTION_HOURS", 168).pipe(Config.map((h) => h * 3_600_000)),
   brokerRetentionBytes: Config.Int("LAUNCHPAD_BROKER_RETENTION_BYTES").pipe(Config.withDefault(-1)),
@@ -157,12 +258,18 @@ export const settingsConfig = Config.all({
   maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES", 1024 * 1024),
   maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES", 32 * 1024),
   writeKeys,
-  corsOrigins: Config.Array(Schema.String, "LAUNCHPAD_CORS_ORIGINS").pipe(
-    Config.withDefault<ReadonlyArray<string>>(["*"])
-  ),
-  ipSalt: Config.Redacted("LAUNCHPAD_IP_SALT").pipe(Config.option),
+  corsOrigins: corsOrigins("LAUNCHPAD_CORS_ORIGINS", ["*"]),
+  readCorsOrigins: corsOrigins("LAUNCHPAD_READ_CORS_ORIGINS", []),
+  ipSalt: Config.schema(Secret, "LAUNCHPAD_IP_SALT").pipe(Config.map(Redacted.make), Config.option),
   maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT", 64),
+  maxBufferedBytes: positiveInt("LAUNCHPAD_MAX_BUFFERED_BYTES", 64 * 1024 * 1024),
+  minBodyBytesPerSecond: positiveInt("LAUNCHPAD_MIN_BODY_BYTES_PER_S", 1024),
+  headersTimeoutMs: positiveInt("LAUNCHPAD_HEADERS_TIMEOUT_MS", 10_000),
+  requestTimeoutMs: positiveInt("LAUNCHPAD_REQUEST_TIMEOUT_MS", 30_000),
+  keepAliveTimeoutMs: positiveInt("LAUNCHPAD_KEEPALIVE_TIMEOUT_MS", 5_000),
+  maxConnections: positiveInt("LAUNCHPAD_MAX_CONNECTIONS", 1024),
   producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
+  consumerSessionTimeoutMs: positiveInt("LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS", 10_000),
   triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
   triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
   lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),

@@ -9,6 +9,7 @@ import { Settings } from "../domain/Settings.ts"
 import { EventConsumer } from "../kafka/EventConsumer.ts"
 import { EventProducer } from "../kafka/EventProducer.ts"
 import { Kafka } from "../kafka/Kafka.ts"
+import { Topics } from "../kafka/Topics.ts"
 import { DeadLetterReplay } from "./server/DeadLetterReplay.ts"
 
 const kafkaForTask = Layer.unwrap(
@@ -23,6 +24,7 @@ const kafkaForTask = Layer.unwrap(
 
 export const replayLayer = DeadLetterReplay.layer.pipe(
   Layer.provide([EventConsumer.layerNoDeps, EventProducer.layerNoDeps]),
+  Layer.provide(Topics.layerNoDeps),
   Layer.provide(kafkaForTask),
   Layer.provide(Settings.layer)
 )

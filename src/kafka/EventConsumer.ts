@@ -19,6 +19,7 @@
  */
 import { Context, Deferred, Effect, Exit, Layer, Metric, Option, Queue, Schema, Stream } from "effect"
 import type { Batch, Consumer, EachBatchPayload, IHeaders, KafkaMessage } from "kafkajs"
+import { Settings } from "../domain/Settings.ts"
 import { BrokerUnavailable, Kafka } from "./Kafka.ts"
 import { Topics } from "./Topics.ts"
 
@@ -243,10 +244,15 @@ type HeartbeatResult<A> =
 
 const make = Effect.gen(function* () {
   const { client } = yield* Kafka
+  const topics = yield* Topics
+  const settings = yield* Settings
 
   const group = <E = never, R = never>(options: ConsumerGroupOptions<E, R>): ConsumerGroup<E, R> => {
     const { groupId } = options
-    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? 3_000
+    // A member that dies without leaving (kill -9) holds its partitions until its session times out:
+    // LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS (10 s), not kafkajs's 30 s, so a restart resumes in seconds.
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? settings.consumerSessionTimeoutMs
+    const heartbeatIntervalMs = options.heartbeatIntervalMs ?? Math.min(3_000, Math.floor(sessionTimeoutMs / 3))
     const onAssigned = options.onAssigned ?? (() => Effect.succeed(new Map<string, bigint>()))
     const onRevoked = options.onRevoked ?? (() => Effect.void)
     let current: { readonly consumer: Consumer; readonly state: RunState } | undefined
@@ -254,6 +260,8 @@ const make = Effect.gen(function* () {
     const open = (lingerMs: number, max: number) =>
       Stream.unwrap(
         Effect.gen(function* () {
+          // Never subscribe before the topics exist: that would auto-create one with the wrong shape.
+          yield* topics.ready
           const context = yield* Effect.context<never>()
           const runPromise = Effect.runPromiseWith(context)
           // Holds at most one live batch (kafkajs hands batches over one at a time) plus wake-ups and
@@ -295,7 +303,7 @@ const make = Effect.gen(function* () {
 
           const consumer = client.consumer({
             groupId,
-            sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+            sessionTimeout: sessionTimeoutMs,
             rebalanceTimeout: options.rebalanceTimeoutMs ?? 60_000,
             heartbeatInterval: heartbeatIntervalMs,
             maxWaitTimeInMs: options.maxWaitTimeMs ?? 1_000,
@@ -568,8 +576,12 @@ const make = Effect.gen(function* () {
 export class EventConsumer extends Context.Service<EventConsumer, EventConsumerShape>()(
   "launchpad/kafka/EventConsumer"
 ) {
+  /** Needs `Kafka`, `Topics` (a group subscribes once the topics exist) and `Settings`. */
   static readonly layerNoDeps = Layer.effect(EventConsumer, make)
 
-  /** Bootstraps the topics first, so subscribing never auto-creates one with the wrong shape. */
-  static readonly layer = EventConsumer.layerNoDeps.pipe(Layer.provide(Topics.layer), Layer.provide(Kafka.layer))
+  static readonly layer = EventConsumer.layerNoDeps.pipe(
+    Layer.provide(Topics.layer),
+    Layer.provide(Kafka.layer),
+    Layer.provide(Settings.layer)
+  )
 }

@@ -37,8 +37,8 @@ import {
 } from "kafkajs"
 import { labelled } from "../domain/MetricLabels.ts"
 import { Settings } from "../domain/Settings.ts"
-import { BrokerUnavailable, Kafka } from "./Kafka.ts"
-import { Topics } from "./Topics.ts"
+import { BrokerUnavailable, Kafka, untilBrokerAvailable } from "./Kafka.ts"
+import { probeBroker, Topics } from "./Topics.ts"
 
 /** The pending buffer is full; retry later (HTTP 503). */
 export class ProducerSaturated extends Schema.TaggedError<ProducerSaturated>()("ProducerSaturated", {
@@ -104,6 +104,8 @@ export interface EventProducerShape {
   ) => Effect.Effect<ReadonlyArray<RecordAck>, PublishError>
   /** Records accepted and not yet acknowledged (for readiness checks). */
   readonly pendingRecords: Effect.Effect<number>
+  /** False while the broker is known to be unreachable: `publish` then fails at once. */
+  readonly available: Effect.Effect<boolean>
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -230,8 +232,10 @@ export const classifySendError = (error: unknown): BrokerUnavailable | ProduceRe
 // ---------------------------------------------------------------------------------------------
 
 const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
-  const { client } = yield* Kafka
+  const kafka = yield* Kafka
+  const { client, brokers } = kafka
   const settings = yield* Settings
+  const topics = yield* Topics
   const lingerMs = options.lingerMs ?? 5
   const maxBatchRecords = options.maxBatchRecords ?? 1_000
   const maxPendingRecords = options.maxPendingRecords ?? settings.producerBufferRecords
@@ -262,19 +266,23 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       }
     })
 
-  const connected = (producer: Producer) =>
-    Effect.acquireRelease(
-      Effect.tryPromise({
-        try: () => producer.connect(),
-        catch: (cause) => new BrokerUnavailable({ message: "producer could not connect", cause })
-      }),
-      () => Effect.promise(() => producer.disconnect()).pipe(Effect.timeout("5 seconds"), Effect.ignore)
-    ).pipe(Effect.as(producer))
+  const connect = (producer: Producer) =>
+    Effect.tryPromise({
+      try: () => producer.connect(),
+      catch: (cause) => new BrokerUnavailable({ message: "producer could not connect", cause })
+    })
 
   // Bounded by maxPendingRecords (every request holds at least one record), never by memory.
   const queue = yield* Queue.bounded<Pending, Cause.Done>(maxPendingRecords)
   let pending = 0
   let closed = false
+  /**
+   * Whether the broker is believed reachable. False until the producers first connect, and from a
+   * failed send until a probe reaches the broker again: meanwhile `publish` fails at once instead of
+   * making every request wait out the send retries (~5 s) for the same 503.
+   */
+  let available = false
+  let probing = false
 
   /**
    * Answer one request and free its share of the buffer, in one synchronous step: a request is
@@ -337,6 +345,7 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
             : new BrokerUnavailable({ message: "produce failed", cause: error })
         yield* Effect.logWarning(`produce of ${count} records failed: ${failure.message}`)
         for (const p of batch) answer(p, Exit.fail(failure))
+        if (failure._tag === "BrokerUnavailable") yield* markUnavailable
         return yield* reportPending
       }
       const acks = assignOffsets(topicMessages, (m) => m.partition, exit.value)
@@ -415,10 +424,55 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
     return { loop, sending: () => sending }
   }
 
+  const producers = Array.from({ length: senders }, makeProducer)
+  yield* Effect.addFinalizer(() =>
+    Effect.forEach(producers, (producer) =>
+      Effect.promise(() => producer.disconnect()).pipe(Effect.timeout("5 seconds"), Effect.ignore)
+    )
+  )
+  const connectAll = Effect.forEach(producers, connect, { discard: true })
+
+  // Probes the broker with backoff (at most a second apart) until it answers; then publishing resumes.
+  const markUnavailable: Effect.Effect<void> = Effect.suspend(() => {
+    available = false
+    if (probing || closed) return Effect.void
+    probing = true
+    return untilBrokerAvailable("reaching the broker after a failed produce", brokers, probeBroker, {
+      maxDelay: "1 second"
+    }).pipe(
+      Effect.provideService(Kafka, kafka),
+      Effect.ensuring(
+        Effect.sync(() => {
+          probing = false
+          available = true
+        })
+      ),
+      Effect.forkIn(scope),
+      Effect.asVoid
+    )
+  })
+
+  const scope = yield* Effect.scope
+  // One attempt now, so that a producer whose broker is up is ready when the layer is; otherwise the
+  // role starts anyway and the producers connect in the background once the topics exist.
+  const first = (yield* topics.isReady) ? yield* Effect.result(connectAll) : undefined
+  if (first?._tag === "Success") {
+    available = true
+  } else {
+    yield* Effect.logWarning(
+      `producer: Kafka at ${brokers.join(",")} is not available yet; publishing fails with 503 until it is`
+    )
+    yield* topics.ready.pipe(
+      Effect.andThen(untilBrokerAvailable("connecting the producer", brokers, connectAll)),
+      Effect.andThen(Effect.sync(() => (available = true))),
+      Effect.forkScoped
+    )
+  }
+
   const loops: Array<{ readonly fiber: Fiber.Fiber<void, unknown>; readonly sending: () => ReadonlyArray<Pending> }> =
     []
-  for (let i = 0; i < senders; i++) {
-    const { loop, sending } = sender(yield* connected(makeProducer()))
+  for (const producer of producers) {
+    const { loop, sending } = sender(producer)
     loops.push({ fiber: yield* Effect.forkScoped(loop), sending })
   }
 
@@ -453,6 +507,7 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       const start = Date.now()
       // Admission is one synchronous step, so an interruption cannot leave the count inconsistent.
       if (closed) return failed(new BrokerUnavailable({ message: "producer closed" }))
+      if (!available) return failed(new BrokerUnavailable({ message: `Kafka at ${brokers.join(",")} is unavailable` }))
       // An oversized single request still goes through when nothing else is pending.
       if (pending > 0 && pending + count > maxPendingRecords) {
         return failed(
@@ -482,7 +537,11 @@ const make = Effect.fnUntraced(function* (options: EventProducerOptions) {
       )
     })
 
-  return EventProducer.of({ publish, pendingRecords: Effect.sync(() => pending) })
+  return EventProducer.of({
+    publish,
+    pendingRecords: Effect.sync(() => pending),
+    available: Effect.sync(() => available)
+  })
 })
 
 export class EventProducer extends Context.Service<EventProducer, EventProducerShape>()(

@@ -3,7 +3,7 @@
  * at the embedded broker otherwise. Producers, consumers and admin clients are created from it by the
  * services next to this file; nothing else in the code base should construct kafkajs objects.
  */
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
 import { Kafka as KafkaJs, type LogEntry, logLevel, type RetryOptions } from "kafkajs"
 import { Settings } from "../domain/Settings.ts"
 import { EmbeddedBroker } from "./embedded/EmbeddedBroker.ts"
@@ -13,6 +13,36 @@ export class BrokerUnavailable extends Schema.TaggedError<BrokerUnavailable>()("
   message: Schema.String,
   cause: Schema.optional(Schema.Defect())
 }) {}
+
+/** First and longest wait between attempts to reach a broker that is not up (yet). */
+export const BROKER_BACKOFF = { initial: Duration.millis(250), max: Duration.seconds(10) } as const
+
+/**
+ * Runs `attempt` until it succeeds: a role started before its broker (or during an outage) waits with
+ * exponential backoff (250 ms doubling up to 10 s) and says so at each failure, instead of exiting.
+ */
+export const untilBrokerAvailable = <A, R>(
+  what: string,
+  brokers: ReadonlyArray<string>,
+  attempt: Effect.Effect<A, BrokerUnavailable, R>,
+  options: { readonly maxDelay?: Duration.Input } = {}
+): Effect.Effect<A, never, R> =>
+  Effect.gen(function* () {
+    const maxDelay = Duration.toMillis(Duration.fromInputUnsafe(options.maxDelay ?? BROKER_BACKOFF.max))
+    let delay = Math.min(Duration.toMillis(BROKER_BACKOFF.initial), maxDelay)
+    for (let n = 1; ; n++) {
+      const result = yield* Effect.result(attempt)
+      if (result._tag === "Success") {
+        if (n > 1) yield* Effect.logInfo(`Kafka at ${brokers.join(",")} is available: ${what} done (attempt ${n})`)
+        return result.success
+      }
+      yield* Effect.logWarning(
+        `waiting for Kafka at ${brokers.join(",")}: ${what} failed (${result.failure.message}); attempt ${n}, next in ${delay} ms`
+      )
+      yield* Effect.sleep(delay)
+      delay = Math.min(delay * 2, maxDelay)
+    }
+  })
 
 /** Connection-level tuning; the defaults suit a local or LAN cluster. */
 export interface KafkaClientOptions {

@@ -5,10 +5,10 @@
  * warning when its partition count differs from what we would have created. What the topics really
  * have is what counts downstream: `partitionCount` reads it from the cluster, not from the settings.
  */
-import { Context, Effect, Layer } from "effect"
-import type { Admin } from "kafkajs"
+import { Context, Deferred, Effect, Layer } from "effect"
+import type { Admin, RetryOptions } from "kafkajs"
 import { Settings } from "../domain/Settings.ts"
-import { BrokerUnavailable, Kafka } from "./Kafka.ts"
+import { BrokerUnavailable, Kafka, untilBrokerAvailable } from "./Kafka.ts"
 
 export const TopicNames = {
   /** Valid events, key = `user_id`. */
@@ -50,15 +50,29 @@ export interface EnsureResult {
 const brokerError = (message: string) => (cause: unknown) => new BrokerUnavailable({ message, cause })
 
 /** A short-lived admin client around `use` (admin calls are rare: bootstrap, rebalances). */
-const withAdmin = <A, E, R>(use: (admin: Admin) => Effect.Effect<A, E, R>) =>
+const withAdmin = <A, E, R>(
+  use: (admin: Admin) => Effect.Effect<A, E, R>,
+  config: { readonly retry?: RetryOptions } = {}
+) =>
   Effect.gen(function* () {
-    const admin = (yield* Kafka).client.admin()
+    const admin = (yield* Kafka).client.admin(config)
     return yield* Effect.acquireUseRelease(
       Effect.tryPromise({ try: () => admin.connect(), catch: brokerError("admin connect failed") }),
       () => use(admin),
       () => Effect.promise(() => admin.disconnect()).pipe(Effect.ignore)
     )
   })
+
+/** One metadata request with no retries: succeeds when a broker answers. */
+export const probeBroker: Effect.Effect<void, BrokerUnavailable, Kafka> = withAdmin(
+  (admin) =>
+    Effect.tryPromise({
+      // All topics, not only ours: naming a topic could auto-create it.
+      try: () => admin.fetchTopicMetadata(),
+      catch: brokerError("metadata request failed")
+    }),
+  { retry: { retries: 0 } }
+).pipe(Effect.asVoid)
 
 /**
  * How many partitions `topic` has on the cluster now. The setting LAUNCHPAD_PARTITIONS only applies
@@ -125,21 +139,42 @@ export const ensureTopics = Effect.fn("Topics.ensure")(function* (specs: Readonl
 })
 
 export interface TopicsShape {
-  /** The specs the bootstrap ensured. */
+  /** The specs the bootstrap ensures. */
   readonly specs: ReadonlyArray<TopicSpec>
-  /** What the bootstrap found: created now vs already there. */
-  readonly result: EnsureResult
+  /** Waits until the topics exist, with what the bootstrap found (created now vs already there). */
+  readonly ready: Effect.Effect<EnsureResult>
+  /** Whether the bootstrap has succeeded, without waiting. */
+  readonly isReady: Effect.Effect<boolean>
 }
 
-/** Present in a context once Launchpad's topics exist; depend on it to order startup. */
+/**
+ * Launchpad's topics: the layer makes one attempt at creating them; if Kafka cannot be reached it
+ * does not fail (a role may start before its broker) but keeps trying in the background with
+ * backoff, logging each attempt. What needs the topics waits on `ready`: producers before their first
+ * send and consumers before they subscribe, so nothing is produced into an auto-created topic of the
+ * wrong shape.
+ */
 export class Topics extends Context.Service<Topics, TopicsShape>()("launchpad/kafka/Topics") {
   static readonly layerNoDeps = Layer.effect(
     Topics,
     Effect.gen(function* () {
       const settings = yield* Settings
+      const { brokers } = yield* Kafka
       const specs = topicSpecs(settings.partitions)
-      const result = yield* ensureTopics(specs)
-      return Topics.of({ specs, result })
+      const done = yield* Deferred.make<EnsureResult>()
+      const first = yield* Effect.result(ensureTopics(specs))
+      if (first._tag === "Success") {
+        yield* Deferred.succeed(done, first.success)
+      } else {
+        yield* Effect.logWarning(
+          `Kafka at ${brokers.join(",")} is not available (${first.failure.message}); waiting for it before creating topics`
+        )
+        yield* untilBrokerAvailable("creating topics", brokers, ensureTopics(specs)).pipe(
+          Effect.flatMap((result) => Deferred.succeed(done, result)),
+          Effect.forkScoped
+        )
+      }
+      return Topics.of({ specs, ready: Deferred.await(done), isReady: Deferred.isDone(done) })
     })
   )
 

@@ -9,7 +9,6 @@ import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api"
 import { sqlIdent, sqlString } from "./DuckDb.ts"
 import type { Cell, LakeColumnType, LakeTable } from "./LakeTable.ts"
 import type { PartitionTarget, StagedBatch } from "./ParquetFileWriter.ts"
-import { wellFormedJson } from "./WellFormed.ts"
 
 export interface StagedRow {
   readonly timeMs: number
@@ -24,14 +23,10 @@ const mismatch = (type: LakeColumnType, cell: Cell): Error =>
 const cellWriter = (type: LakeColumnType): CellWriter => {
   switch (type) {
     case "VARCHAR":
-      return (a, cell) => {
-        if (typeof cell !== "string") throw mismatch(type, cell)
-        a.appendVarchar(cell)
-      }
     case "JSON":
       return (a, cell) => {
         if (typeof cell !== "string") throw mismatch(type, cell)
-        a.appendVarchar(cell.includes("\\ud") ? wellFormedJson(cell) : cell)
+        a.appendVarchar(cell)
       }
     case "INTEGER":
       return (a, cell) => {

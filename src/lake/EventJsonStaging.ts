@@ -42,7 +42,6 @@ import { sqlIdent, sqlString } from "./DuckDb.ts"
 import { tempName } from "./LakeLayout.ts"
 import { EVENT_LAKE_COLUMNS, EVENT_TIME_COLUMN, type EventLakeRow, eventsTable } from "./LakeTable.ts"
 import type { PartitionTarget, StagedBatch } from "./ParquetFileWriter.ts"
-import { wellFormedStringify } from "./WellFormed.ts"
 
 /** The writer's columns: their key in a line, how DuckDB reads it and how it becomes the column. */
 const WRITER_FIELDS: Readonly<
@@ -253,7 +252,7 @@ const writeLines = async (
         // The event's JSON as it arrived when that is usable (RawJson.ts), else serialised; written in
         // pieces, not concatenated (a copy of every event's text less).
         const prefix = linePrefix(row)
-        const json = row.rawJson ?? wellFormedStringify(row.event)
+        const json = row.rawJson ?? JSON.stringify(row.event)
         // A UTF-16 code unit is at most 3 UTF-8 bytes.
         const worst = (prefix.length + json.length + LINE_END.length) * 3
         if (used + worst > buffer.length) {

@@ -8,11 +8,12 @@
  * The text stands in for `JSON.stringify(event)` only where DuckDB reads the same cells from both, which
  * `rawEventJson` checks in one pass over the text (≈ 2–3 µs, key count included), else it returns
  * undefined and the writer serialises the event as before:
- * - well-formed (no lone surrogate) and starting with `{`;
+ * - starting with `{`;
  * - no line break outside a string (one line per row) and no whitespace there at all (minified, so the
  *   structural checks below see every token);
- * - no `\ud…` escape: a lone surrogate must become U+FFFD, and a paired one is rare enough to take the
- *   slow path, which repairs it (WellFormed.ts);
+ * - no `\ud…` escape: DuckDB's JSON reader refuses a lone surrogate (the schemas refuse them at the
+ *   door, see Primitives.ts), and a paired one is rare enough to take the slow path, whose
+ *   JSON.stringify writes the character itself;
  * - no `-0` number (JSON.stringify writes `0`; DuckDB would store −0.0);
  * - exactly as many keys as the parsed value has: JSON.parse keeps the last of a repeated key, while
  *   DuckDB refuses the whole file (a typed field: the writer would stall) or keeps both and reads the
@@ -61,7 +62,7 @@ const countKeys = (value: unknown): number => {
  */
 export const rawEventJson = (text: string, parsed: unknown): RawEventJson | undefined => {
   const n = text.length
-  if (n === 0 || text.charCodeAt(0) !== OPEN_BRACE || !text.isWellFormed()) return undefined
+  if (n === 0 || text.charCodeAt(0) !== OPEN_BRACE) return undefined
   let keys = 0
   // Backslashes occur only inside strings (the text parsed); the next one is looked up again only once passed.
   let backslash = text.indexOf("\\")

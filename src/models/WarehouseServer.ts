@@ -7,15 +7,18 @@
  * - `WarehouseServices`: the database, queries, live feed and the background sink; needs `Settings`
  *   and an `EventConsumer`.
  * - `layerServer`: the standalone server on `HOST:PORT`, which also serves `/openapi.json`, `/docs`,
- *   `/metrics` and `/health/live` (in a merged server the ingest API serves those).
+ *   `/metrics`, `/health/live` and `/health/ready` (in a merged server the ingest API serves those).
  */
-import { createServer } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { HttpRouter, HttpServerResponse } from "effect/http"
+import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
-import { PrometheusMetrics } from "effect/observability"
 import { Settings } from "../domain/Settings.ts"
+import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { corsLayer } from "../platform/Cors.ts"
+import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
+import { opsRoutes } from "../platform/OpsRoutes.ts"
+import { routerConfig } from "../platform/Routes.ts"
 import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
@@ -33,16 +36,22 @@ const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
 /** `/api/v1/kpis/latest`, `/api/v1/kpis`, `/api/v1/funnel`, `/api/v1/live`; needs `KpiQueries` and `LiveUpdates`. */
 export const WarehouseRoutes = apiRoutes({})
 
-const standaloneRoutes = Layer.mergeAll(
-  apiRoutes({ openapiPath: "/openapi.json" }),
-  HttpApiScalar.layer(WarehouseApi, { path: "/docs" }),
-  HttpRouter.add(
-    "GET",
-    "/metrics",
-    Effect.map(PrometheusMetrics.format(), (text) => HttpServerResponse.text(text))
-  ),
-  HttpRouter.add("GET", "/health/live", HttpServerResponse.jsonUnsafe({ status: "up" }))
-)
+/**
+ * Alone, the warehouse is ready once Kafka answers and the topics exist (its sink can consume), and
+ * answers cross-origin reads only for LAUNCHPAD_READ_CORS_ORIGINS.
+ */
+const standaloneRoutes = Layer.unwrap(
+  Effect.gen(function* () {
+    const health = yield* KafkaHealth
+    const settings = yield* Settings
+    return Layer.mergeAll(
+      apiRoutes({ openapiPath: "/openapi.json" }),
+      HttpApiScalar.layer(WarehouseApi, { path: "/docs" }),
+      opsRoutes(health.components),
+      corsLayer({ writePaths: new Set(), writeOrigins: [], readOrigins: settings.readCorsOrigins })
+    )
+  })
+).pipe(Layer.provide(KafkaHealth.layer))
 
 /** The warehouse database, its queries, the live feed and the `kpi_minute` sink running in the background. */
 export const warehouseServices = (sink: KpiMinuteSinkOptions = {}) =>
@@ -58,9 +67,12 @@ export const layerServer = (options: { readonly port?: number } = {}) =>
   Layer.unwrap(
     Effect.gen(function* () {
       const settings = yield* Settings
-      return HttpRouter.serve(standaloneRoutes, { disableLogger: true }).pipe(
+      return HttpRouter.serve(standaloneRoutes, { disableLogger: true, routerConfig }).pipe(
         Layer.provideMerge(
-          NodeHttpServer.layer(createServer, { port: options.port ?? settings.port, host: settings.host })
+          NodeHttpServer.layer(limitedServer(serverLimitsOf(settings)), {
+            port: options.port ?? settings.port,
+            host: settings.host
+          })
         )
       )
     })

@@ -7,6 +7,8 @@
 import { Result } from "effect"
 import type { EnrichedEvent } from "../domain/Catalog.ts"
 import { decodeEnrichedEvent, decodeEnrichedEventJson } from "../domain/EventCodec.ts"
+import { jsonDepthExceeds, tooDeepMessage } from "../domain/JsonDepth.ts"
+import { EventRejection } from "../domain/RejectReason.ts"
 import { epochMillis, formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../domain/Timestamp.ts"
 import { boundRaw, type DeadLetterRecord } from "../ingest/domain/DeadLetter.ts"
 import type { ConsumedMessage, RecordBatch } from "../kafka/EventConsumer.ts"
@@ -93,10 +95,16 @@ export const decodeRecord = (
   maxRawBytes: number
 ): DecodedRecord => {
   const text = utf8.decode(message.value)
-  const parsed = parseQuietly(text)
+  // Another producer on a real cluster may write anything; nesting is bounded before parsing (JsonDepth.ts).
+  const tooDeep = jsonDepthExceeds(message.value)
+  const parsed = tooDeep ? undefined : parseQuietly(text)
   // `decodeEnrichedEventJson` is `JSON.parse` inside a Schema transformation, which costs ~2 µs a record
   // on top of the parse; only text that does not parse goes through it, for its rejection.
-  const decoded = parsed === undefined ? decodeEnrichedEventJson(text) : decodeEnrichedEvent(parsed)
+  const decoded = tooDeep
+    ? Result.fail(new EventRejection({ reason: "too_deep", path: "$", message: tooDeepMessage() }))
+    : parsed === undefined
+      ? decodeEnrichedEventJson(text)
+      : decodeEnrichedEvent(parsed)
   if (Result.isSuccess(decoded)) {
     const raw = parsed === undefined ? undefined : rawEventJson(text, parsed)
     return { _tag: "Event", event: toStreamEvent(decoded.success, partition, message.offset, raw) }

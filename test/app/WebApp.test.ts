@@ -68,16 +68,16 @@ describe("built app (launchpad start)", () => {
     assert.include(await response.text(), "createTracker")
   })
 
-  it("answers unknown API paths with a JSON 404, and a missing asset with a plain 404 (not index.html)", async () => {
+  it("answers unknown API paths and missing files with the API's JSON 404 (never index.html)", async () => {
     for (const path of ["/api/v1/nope", "/api", "/health/nope", "/metrics/x", "/docs/x"]) {
       const response = await get(server, path)
       assert.strictEqual(response.status, 404, path)
-      const body = (await response.json()) as { error: { status: number; code: string; message: string } }
-      assert.deepInclude(body.error, { status: 404, code: "not_found", message: `no route GET ${path}` })
+      const body = (await response.json()) as { error: { status: number; code: string } }
+      assert.deepInclude(body.error, { status: 404, code: "not_found" })
     }
     const asset = await get(server, "/assets/index-00000000.js")
     assert.strictEqual(asset.status, 404)
-    assert.notInclude(asset.headers.get("content-type") ?? "", "html")
+    assert.strictEqual(asset.headers.get("content-type"), "application/json")
   })
 
   it("leaves the API alone: health, docs, OpenAPI and the event endpoints answer as before", async () => {
@@ -109,7 +109,8 @@ describe("dev server (launchpad dev)", () => {
   let server: TestWebServer
 
   beforeAll(async () => {
-    server = await startWebServer(WebApp.layerDev)
+    // Short HTTP timeouts: the HMR socket, once upgraded, must outlive them.
+    server = await startWebServer(WebApp.layerDev, { requestTimeoutMs: 1_500, headersTimeoutMs: 1_000 })
   }, 120_000)
   afterAll(() => server?.close())
 
@@ -125,13 +126,15 @@ describe("dev server (launchpad dev)", () => {
     assert.strictEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found")
   }, 60_000)
 
-  it("accepts Vite's HMR WebSocket on the same port", async () => {
+  it("accepts Vite's HMR WebSocket on the same port, and keeps it open", async () => {
     const socket = new WebSocket(`${server.baseUrl.replace("http", "ws")}/`, "vite-hmr")
     const first = await new Promise<string>((resolve, reject) => {
       socket.addEventListener("message", (event) => resolve(String(event.data)), { once: true })
       socket.addEventListener("error", () => reject(new Error("the HMR socket failed")), { once: true })
     })
-    socket.close()
     assert.deepStrictEqual(JSON.parse(first), { type: "connected" })
+    await new Promise((resolve) => setTimeout(resolve, 3_000))
+    assert.strictEqual(socket.readyState, WebSocket.OPEN, "still open past the request timeout")
+    socket.close()
   })
 })

@@ -5,7 +5,6 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
@@ -13,27 +12,7 @@ import { TopicNames } from "../../src/kafka/Topics.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
 import { client } from "../kafka/fixtures/kafkajs.ts"
 import { syntheticEvent } from "../lake/fixtures/events.ts"
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer()
-    server.once("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address()
-      const port = typeof address === "object" && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-
-const waitFor = async <A>(what: string, probe: () => Promise<A | undefined>, timeoutMs = 45_000): Promise<A> => {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => undefined)
-    if (value !== undefined) return value
-    await new Promise((resolve) => setTimeout(resolve, 250))
-  }
-  throw new Error(`timed out waiting for ${what}`)
-}
+import { freePort, waitFor } from "./fixtures.ts"
 
 describe("launchpad start (all roles in one process)", () => {
   let child: ChildProcess | undefined
@@ -116,6 +95,9 @@ describe("launchpad start (all roles in one process)", () => {
       return total === events.length ? total : undefined
     })
     assert.strictEqual(counted, events.length)
+    // Every route of the merged server is labelled by its own template, the warehouse's included.
+    const metrics = await (await fetch(`${base}/metrics`)).text()
+    assert.match(metrics, /^launchpad_ingest_requests_total\{route="\/api\/v1\/kpis",status="200"\} [1-9]/m)
   })
 
   it("stops cleanly on SIGTERM", async () => {

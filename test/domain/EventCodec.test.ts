@@ -114,6 +114,22 @@ describe("decodeEvent rejections name a reason and a JSON path", () => {
     expectRejection(withTraits({ bio: "x".repeat(1025) }), "too_large", "$.properties.traits.bio")
   })
 
+  it("strings that are not well-formed Unicode (lone surrogates), wherever they are", () => {
+    expectRejection({ ...validPurchase, user_id: "\ud800a" }, "invalid_unicode", "$.user_id")
+    expectRejection({ ...validPurchase, session_id: "s\udc00" }, "invalid_unicode", "$.session_id")
+    expectRejection(
+      { ...validPurchase, context: { device_type: "mobile", utm_source: "news\ud83d" } },
+      "invalid_unicode",
+      "$.context.utm_source"
+    )
+    expectRejection(withTraits({ name: "a\udfffb" }), "invalid_unicode", "$.properties.traits.name")
+    // A map key that is not a valid key is an unexpected field.
+    expectRejection(withTraits({ "k\ud800": "v" }), "unexpected_field", '$.properties.traits["k\\ud800"]')
+    expectRejection({ ...validPurchase, experiments: { exp: "v\ud800" } }, "invalid_unicode", "$.experiments.exp")
+    // A paired surrogate (an emoji) is well-formed.
+    assert.isTrue(Result.isSuccess(decodeEvent({ ...validPurchase, user_id: "user-\ud83d\ude00" })))
+  })
+
   it("bad UUID", () => {
     expectRejection({ ...validPurchase, event_id: "not-a-uuid" }, "invalid_uuid", "$.event_id")
     expectRejection({ ...validPurchase, event_id: "3b241101e2bb42558caf4136c566a962" }, "invalid_uuid", "$.event_id")

@@ -403,3 +403,16 @@ describe("POST /api/v1/events and /batch", () => {
     })
   )
 })
+
+describe("canonical routes", () => {
+  it("case and trailing-slash variants are JSON 404s on every server path, labelled other in metrics", async () => {
+    for (const path of ["/api/v1/Events", "/api/v1/events/", "/API/v1/events/batch", "/api/v1//events"]) {
+      const answer = await postJson(ingest.baseUrl, path, validEvent())
+      assert.strictEqual(answer.status, 404, path)
+      assert.deepInclude((answer.json as { error: object }).error, { status: 404, code: "not_found" }, path)
+    }
+    const metrics = await fetch(`${ingest.baseUrl}/metrics`).then((r) => r.text())
+    assert.match(metrics, /^launchpad_ingest_requests_total\{route="other",status="404"\} [1-9]/m)
+    assert.match(metrics, /^launchpad_ingest_requests_total\{route="\/api\/v1\/events",status="200"\} [1-9]/m)
+  })
+})

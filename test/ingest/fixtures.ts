@@ -40,16 +40,13 @@ export const startIngest = async (
     requestTimeoutMs: 5_000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 }
   })
-  const infra = Layer.mergeAll(
-    Topics.layerNoDeps,
-    EventProducer.layerWith({
-      lingerMs: 2,
-      sendRetries: 1,
-      retryBaseDelayMs: 100,
-      kafkaRetry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
-      ...producer
-    })
-  ).pipe(Layer.provideMerge(kafka), Layer.provideMerge(settings))
+  const infra = EventProducer.layerWith({
+    lingerMs: 2,
+    sendRetries: 1,
+    retryBaseDelayMs: 100,
+    kafkaRetry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
+    ...producer
+  }).pipe(Layer.provideMerge(Topics.layerNoDeps), Layer.provideMerge(kafka), Layer.provideMerge(settings))
   const runtime = ManagedRuntime.make(
     layerServer({ ...server, port: 0 }).pipe(Layer.provideMerge(infra), Layer.provide(Logger.layer([])))
   )

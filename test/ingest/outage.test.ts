@@ -25,6 +25,11 @@ const until = <A>(request: () => Promise<A>, done: (a: A) => boolean) =>
     Effect.orDie
   )
 
+const batchesSent = async (baseUrl: string) => {
+  const text = await fetch(`${baseUrl}/metrics`).then((r) => r.text())
+  return Number(/^launchpad_kafka_produce_batches_total (\d+)/m.exec(text)?.[1] ?? 0)
+}
+
 describe("broker outage", () => {
   it.live("503 with Retry-After (broker down, or no permit free) and not ready; recovery after a restart", () =>
     Effect.gen(function* () {
@@ -52,6 +57,14 @@ describe("broker outage", () => {
       assert.strictEqual(error.code, "broker_unavailable")
       assert.strictEqual(error.retry_after_seconds, 1)
       assert.strictEqual(error.request_id, down.headers.get("x-request-id"))
+
+      // The producer now knows the broker is gone: the next request is answered without a send
+      // attempt (before, each one waited out the send retries, ~5 s, for the same 503).
+      const batchesBefore = yield* Effect.promise(() => batchesSent(ingest.baseUrl))
+      const fast = yield* Effect.promise(() => postJson(ingest.baseUrl, "/api/v1/events", validEvent()))
+      assert.strictEqual(fast.status, 503)
+      assert.strictEqual((fast.json as { error: { code: string } }).error.code, "broker_unavailable")
+      assert.strictEqual(yield* Effect.promise(() => batchesSent(ingest.baseUrl)), batchesBefore)
 
       // Readiness is cached for about a second, so poll until the probe has seen the outage.
       const notReady = yield* until(

@@ -12,7 +12,7 @@ import { DeadLetterReplay, REPLAY_LEDGER_TOPIC } from "../../src/ingest/server/D
 import { EventConsumer } from "../../src/kafka/EventConsumer.ts"
 import { EventProducer } from "../../src/kafka/EventProducer.ts"
 import { Kafka } from "../../src/kafka/Kafka.ts"
-import { TopicNames } from "../../src/kafka/Topics.ts"
+import { TopicNames, Topics } from "../../src/kafka/Topics.ts"
 import { postJson, readTopics, startIngest, type TestIngest, validEvent } from "./fixtures.ts"
 
 let ingest: TestIngest
@@ -43,6 +43,7 @@ const letter = (raw: unknown, overrides: Partial<DeadLetterRecord> = {}): DeadLe
 const replayLayer = () =>
   DeadLetterReplay.layer.pipe(
     Layer.provide([EventConsumer.layerNoDeps, EventProducer.layerWith({ lingerMs: 1 })]),
+    Layer.provide(Topics.layerNoDeps),
     Layer.provide(Kafka.layerWith(ingest.broker().brokers)),
     Layer.provide(Settings.layerWith({}))
   )

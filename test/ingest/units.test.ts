@@ -1,9 +1,11 @@
 /** Pure parts of ingest: User-Agent parsing and filling, raw bounding, media types, request ids. */
 import { assert, describe, it } from "@effect/vitest"
 import { boundRaw } from "../../src/ingest/domain/DeadLetter.ts"
+import { makeBodyBudget, SLOW_BODY_WINDOW_MS } from "../../src/ingest/server/BodyBudget.ts"
 import { checkContentType } from "../../src/ingest/server/BodyReader.ts"
-import { requestIdOf, routeLabel } from "../../src/ingest/server/RequestContext.ts"
+import { requestIdOf } from "../../src/ingest/server/RequestContext.ts"
 import { fillContextFromUserAgent, parseUserAgent } from "../../src/ingest/server/UserAgent.ts"
+import { routeLabeller } from "../../src/platform/Routes.ts"
 
 describe("parseUserAgent", () => {
   const cases: ReadonlyArray<readonly [string, ReturnType<typeof parseUserAgent>]> = [
@@ -79,8 +81,54 @@ describe("request ids and route labels", () => {
     assert.match(requestIdOf("a b c d e f g h"), /^[0-9a-f-]{36}$/)
     assert.match(requestIdOf("x".repeat(200)), /^[0-9a-f-]{36}$/)
   })
-  it("labels known routes and folds the rest into one value", () => {
+  it("labels known routes by their template and folds the rest into one value", () => {
+    const routeLabel = routeLabeller(["/api/v1/events", "/api/v1/events/batch", "/api/v1/reports/:name"])
     assert.strictEqual(routeLabel("/api/v1/events/batch?x=1"), "/api/v1/events/batch")
+    assert.strictEqual(routeLabel("/api/v1/reports/funnel?from=x"), "/api/v1/reports/:name")
+    assert.strictEqual(routeLabel("/api/v1/reports/funnel/extra"), "other")
+    // One canonical form: case and a trailing slash make another path.
+    assert.strictEqual(routeLabel("/api/v1/Events"), "other")
+    assert.strictEqual(routeLabel("/api/v1/events/"), "other")
     assert.strictEqual(routeLabel("/wp-admin/login.php"), "other")
+  })
+})
+
+describe("body budget", () => {
+  const limits = { maxBufferedBytes: 100, minBytesPerSecond: 10 }
+
+  it("counts what bodies hold, refuses a chunk that does not fit, and frees a body's bytes once", () => {
+    const shed: Array<string> = []
+    const budget = makeBodyBudget(limits, (reason) => shed.push(reason))
+    const a = budget.open(() => undefined, 0)
+    const b = budget.open(() => undefined, 0)
+    assert.isTrue(a.take(60))
+    assert.isFalse(b.take(41))
+    assert.isTrue(b.take(40))
+    assert.strictEqual(budget.bufferedBytes(), 100)
+    a.close()
+    a.close()
+    assert.strictEqual(budget.bufferedBytes(), 40)
+    assert.isFalse(a.take(1), "a closed body takes nothing")
+    b.close()
+    assert.strictEqual(budget.bufferedBytes(), 0)
+    assert.deepStrictEqual(shed, ["budget"])
+  })
+
+  it("judges each window on its own: a fast first burst does not buy a slow tail", () => {
+    const slow: Array<string> = []
+    const budget = makeBodyBudget({ ...limits, maxBufferedBytes: 10_000 })
+    const steady = budget.open(() => slow.push("steady"), 0)
+    const burst = budget.open(() => slow.push("burst"), 0)
+    steady.take(SLOW_BODY_WINDOW_MS / 100)
+    burst.take(90)
+    // First window: both above 10 B/s on average.
+    for (const f of budget.sweep(SLOW_BODY_WINDOW_MS)) f()
+    assert.deepStrictEqual(slow, [])
+    // Second window: the steady body keeps its rate, the burst sends nothing more.
+    steady.take(SLOW_BODY_WINDOW_MS / 100)
+    for (const f of budget.sweep(2 * SLOW_BODY_WINDOW_MS)) f()
+    assert.deepStrictEqual(slow, ["burst"])
+    // A shed body is not judged again: only the steady one is left (and has stalled by now).
+    assert.deepStrictEqual(budget.sweep(4 * SLOW_BODY_WINDOW_MS).length, 1)
   })
 })

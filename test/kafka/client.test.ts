@@ -127,6 +127,7 @@ const settingsLayer = Settings.layerWith({ partitions: 3 })
 
 const clientLayer = (options: EventProducerOptions = {}, brokers: ReadonlyArray<string> = broker.brokers) =>
   Layer.mergeAll(EventProducer.layerWith(options), EventConsumer.layerNoDeps).pipe(
+    Layer.provideMerge(Topics.layerNoDeps),
     Layer.provideMerge(Layer.mergeAll(kafkaLayer(brokers), settingsLayer))
   )
 
@@ -171,8 +172,9 @@ describe("Topics", () => {
     Effect.gen(function* () {
       const first = yield* Topics
       const second = yield* Effect.provide(Effect.service(Topics), Layer.fresh(Topics.layerNoDeps))
-      assert.deepStrictEqual(second.result.created, [])
-      assert.deepStrictEqual([...second.result.existing].sort(), Object.values(TopicNames).sort())
+      const result = yield* second.ready
+      assert.deepStrictEqual(result.created, [])
+      assert.deepStrictEqual([...result.existing].sort(), Object.values(TopicNames).sort())
       assert.strictEqual(first.specs.length, 3)
       const { client } = yield* Kafka
       const admin = client.admin()
@@ -201,7 +203,7 @@ describe("production layers", () => {
         assert.isTrue(kafka.embedded)
         assert.match(kafka.brokers[0] ?? "", /^127\.0\.0\.1:\d+$/)
         const topics = yield* Topics
-        assert.deepStrictEqual(topics.result.created.length, 3)
+        assert.deepStrictEqual((yield* topics.ready).created.length, 3)
         const producer = yield* EventProducer
         const [ack] = yield* producer.publish(TopicNames.kpiMinute, [{ key: "2026-01-01T00:00", value: "{}" }])
         assert.strictEqual(ack?.partition, 0)
@@ -338,6 +340,7 @@ describe("EventProducer", () => {
         retryBaseDelayMs: 50,
         kafkaRetry: { retries: 1, initialRetryTime: 50 }
       }).pipe(
+        Layer.provideMerge(Topics.layerNoDeps),
         Layer.provideMerge(Kafka.layerEmbedded({ retry: fastRetry })),
         Layer.provideMerge(settingsLayer),
         Layer.provide(Layer.succeedContext(brokerContext))

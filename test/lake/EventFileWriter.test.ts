@@ -3,10 +3,11 @@ import { createHash } from "node:crypto"
 import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
-import { Arbitrary, Effect, Predicate } from "effect"
+import { Arbitrary, Effect, Predicate, Result, Schema } from "effect"
 import { enrichedEventArbitrary } from "../../src/domain/Arbitraries.ts"
 import type { EnrichedEvent } from "../../src/domain/Catalog.ts"
 import { columns, type DuckDbType, toRow } from "../../src/domain/Columns.ts"
+import { decodeEnrichedEvent } from "../../src/domain/EventCodec.ts"
 import { epochMillis } from "../../src/domain/Timestamp.ts"
 import { DuckDb, sqlIdent, sqlString } from "../../src/lake/DuckDb.ts"
 import { EventFileWriter } from "../../src/lake/EventFileWriter.ts"
@@ -45,18 +46,22 @@ const selectDomainColumns = columns
 const normalize = (value: unknown): unknown =>
   typeof value === "bigint" ? Number(value) : Object.is(value, -0) ? 0 : value
 
-/** Parquet stores UTF-8, which cannot hold a lone surrogate: it reads back as U+FFFD, in JSON too. */
-const asStored = (value: unknown): unknown => {
-  if (typeof value === "string") return value.toWellFormed()
-  if (Array.isArray(value)) return value.map(asStored)
-  if (Predicate.isObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.toWellFormed(), asStored(v)]))
-  }
-  return value
-}
-
+/**
+ * A cell as compared: JSON parsed, everything else as is. Strings need no repair: the schemas accept
+ * only well-formed Unicode, so what is accepted is exactly what is stored (a lone surrogate would
+ * come back as U+FFFD).
+ */
 const cellOf = (type: DuckDbType, value: unknown): unknown =>
-  type === "JSON" && typeof value === "string" ? asStored(JSON.parse(value)) : asStored(normalize(value))
+  type === "JSON" && typeof value === "string" ? JSON.parse(value) : normalize(value)
+
+/** A UTF-16 code unit: a letter, a high or a low surrogate, so ids mix lone and paired surrogates. */
+const codeUnit = Arbitrary.map(
+  Arbitrary.schema(Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 1_999 }))),
+  (n) => (n < 500 ? 0x41 + (n % 26) : n < 1_250 ? 0xd800 + (n - 500) : 0xdc00 + (n - 1_250))
+)
+const surrogateHeavyId = Arbitrary.map(Arbitrary.array(codeUnit, { minLength: 1, maxLength: 6 }), (units) =>
+  String.fromCharCode(...units)
+)
 
 const utcDate = (ms: number) => new Date(ms).toISOString().slice(0, 10)
 
@@ -223,8 +228,40 @@ describe("EventFileWriter", () => {
     })
   )
 
+  it.effect.prop(
+    "every id the schemas accept round-trips through the lake unchanged; ill-formed ones are refused at decoding",
+    { ids: Arbitrary.array(surrogateHeavyId, { minLength: 1, maxLength: 8 }) },
+    ({ ids }) =>
+      Effect.gen(function* () {
+        const dataDir = yield* tempDataDir
+        const accepted: Array<EnrichedEvent> = []
+        ids.forEach((id: string, i: number) => {
+          const base = syntheticEvent(i, Date.UTC(2026, 0, 8, 10), HOUR)
+          const decoded = decodeEnrichedEvent({ ...base, user_id: id, session_id: `${id}-s` })
+          // Refused exactly when the id is not well-formed (or breaks another Id rule: control characters).
+          const wellFormedId = id.isWellFormed() && /^\P{Cc}+$/u.test(id)
+          assert.strictEqual(Result.isSuccess(decoded), wellFormedId, JSON.stringify(id))
+          if (Result.isSuccess(decoded)) accepted.push(decoded.success)
+          else if (id.isWellFormed() === false) assert.strictEqual(decoded.failure.reason, "invalid_unicode")
+        })
+        if (accepted.length === 0) return
+        yield* Effect.gen(function* () {
+          yield* (yield* EventFileWriter).write(batchOf(accepted))
+          const rows = yield* (yield* LakeReader).query(
+            eventsTable,
+            (r) => `SELECT user_id, session_id FROM ${r} ORDER BY kafka_offset`
+          )
+          assert.deepStrictEqual(
+            rows.map((row) => [row.user_id, row.session_id]),
+            accepted.map((event) => [event.user_id, event.session_id])
+          )
+        }).pipe(Effect.provide(lakeLayerFor(dataDir)))
+      }),
+    { arbitrary: { runs: 25 } }
+  )
+
   it.effect(
-    "lone surrogates become U+FFFD, NUL survives, sub-millisecond times are truncated as epochMillis does",
+    "NUL, line separators and surrogate-looking text survive; sub-millisecond times are truncated as epochMillis does",
     () =>
       Effect.gen(function* () {
         const dataDir = yield* tempDataDir
@@ -234,8 +271,8 @@ describe("EventFileWriter", () => {
         const event: EnrichedEvent = {
           ...base,
           occurred_at: occurred,
-          context: { ...base.context, os: "a\ud800b" },
-          experiments: { "\udc00key": "v\ud83d", other: "b" },
+          context: { ...base.context, os: "a\ud83d\ude00b" },
+          experiments: { "\ud83d\ude00key": "v", other: "b" },
           properties: { title: 'x\u0000y\u2028z \\ud800 "q"' }
         }
         yield* Effect.gen(function* () {
@@ -245,8 +282,8 @@ describe("EventFileWriter", () => {
             (r) =>
               `SELECT context_os, experiments, prop_title, properties, epoch_ms(occurred_at) AS occurred_ms FROM ${r}`
           )
-          assert.strictEqual(row?.context_os, "a\ufffdb")
-          assert.deepStrictEqual(JSON.parse(String(row?.experiments)), { "\ufffdkey": "v\ufffd", other: "b" })
+          assert.strictEqual(row?.context_os, "a\ud83d\ude00b")
+          assert.deepStrictEqual(JSON.parse(String(row?.experiments)), { "\ud83d\ude00key": "v", other: "b" })
           assert.strictEqual(row?.prop_title, 'x\u0000y\u2028z \\ud800 "q"')
           assert.deepStrictEqual(JSON.parse(String(row?.properties)), { title: 'x\u0000y\u2028z \\ud800 "q"' })
           assert.strictEqual(normalize(row?.occurred_ms), epochMillis(occurred))

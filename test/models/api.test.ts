@@ -48,7 +48,8 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
   })
 
   it("rejects a bad minutes_back with a structured 400", async () => {
-    for (const bad of ["0", "10081", "abc", "1.5", "-3"]) {
+    // Only decimal digits: hex, exponents, signs, blanks and padding are refused, not reinterpreted.
+    for (const bad of ["0", "10081", "abc", "1.5", "-3", "0x10", "1e3", "%205", "5%20", "", "+5", "٥"]) {
       const { status, body } = await getJson(`${warehouse.baseUrl}/api/v1/kpis?minutes_back=${bad}`)
       expect(status, bad).toBe(400)
       expect(body).toMatchObject({
@@ -56,7 +57,7 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
         error: {
           status: 400,
           code: "invalid_query",
-          message: "minutes_back must be an integer between 1 and 10080",
+          message: "minutes_back must be a decimal integer between 1 and 10080",
           parameter: "minutes_back"
         }
       })

@@ -2,21 +2,16 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { TrackEvent } from "../../domain/Catalog.ts"
-import {
-  BadRequest,
-  PayloadTooLarge,
-  ServiceUnavailable,
-  Unauthorized,
-  UnsupportedMediaType
-} from "../domain/IngestErrors.ts"
+import { EventErrors } from "../domain/IngestErrors.ts"
 import { IngestResponse } from "../domain/IngestResult.ts"
 import { WriteKeyAuth } from "./WriteKeyAuth.ts"
+
+/** The event endpoints' paths (canonical: lower case, no trailing slash). */
+export const EVENT_PATHS = { track: "/api/v1/events", batch: "/api/v1/events/batch" } as const
 
 export const EventBatch = Schema.Struct({
   events: Schema.Array(TrackEvent).annotate({ description: "the events; each is validated on its own" })
 }).annotate({ title: "EventBatch" })
-
-const errors = [BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable]
 
 const bodyNotes =
   "Content-Type application/json or text/plain (what navigator.sendBeacon sends), UTF-8; " +
@@ -25,15 +20,15 @@ const bodyNotes =
 
 export class EventsApi extends HttpApiGroup.make("events")
   .add(
-    HttpApiEndpoint.post("track", "/api/v1/events", {
+    HttpApiEndpoint.post("track", EVENT_PATHS.track, {
       payload: TrackEvent,
       success: IngestResponse,
-      error: errors
+      error: EventErrors
     }).annotateMerge(OpenApi.annotations({ summary: "Send one event", description: bodyNotes })),
-    HttpApiEndpoint.post("batch", "/api/v1/events/batch", {
+    HttpApiEndpoint.post("batch", EVENT_PATHS.batch, {
       payload: EventBatch,
       success: IngestResponse,
-      error: errors
+      error: EventErrors
     }).annotateMerge(
       OpenApi.annotations({
         summary: "Send a batch of events",

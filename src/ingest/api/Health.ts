@@ -1,4 +1,4 @@
-/** Liveness, readiness (Kafka reachable, topics present) and a combined report. */
+/** Liveness, readiness (Kafka reachable, topics present, ingest not saturated) and a combined report. */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 
@@ -16,7 +16,8 @@ export const HealthReport = Schema.Struct({
     process: ComponentState,
     kafka: ComponentState,
     topics: ComponentState,
-    producer: ComponentState
+    producer: ComponentState,
+    ingest: ComponentState.annotate({ description: "request slots: down when saturated or wedged" })
   }),
   checked_at: Schema.String.annotate({ description: "when Kafka was last probed (probes are cached ~1 s)" })
 }).annotate({ title: "HealthReport" })
@@ -37,7 +38,9 @@ export class HealthApi extends HttpApiGroup.make("health")
       OpenApi.annotations({ summary: "The process is up" })
     ),
     HttpApiEndpoint.get("ready", "/health/ready", { success: HealthReport, error: NotReady }).annotateMerge(
-      OpenApi.annotations({ summary: "Kafka is reachable and the topics exist (200), else 503" })
+      OpenApi.annotations({
+        summary: "Kafka is reachable, the topics exist and ingest has free request slots (200), else 503"
+      })
     ),
     HttpApiEndpoint.get("health", "/health", { success: HealthReport }).annotateMerge(
       OpenApi.annotations({ summary: "Every component's state (always 200; see status and ready)" })

@@ -11,9 +11,11 @@ export const RETRY_AFTER_SECONDS = 1
 
 export const ErrorCode = Schema.Literals([
   "invalid_json",
+  "too_deep",
   "invalid_body",
   "payload_too_large",
   "too_many_events",
+  "body_too_slow",
   "unsupported_media_type",
   "unsupported_encoding",
   "unauthorized",
@@ -34,12 +36,20 @@ export type ErrorBody = typeof ErrorBody.Type
 
 const fields = { error: ErrorBody }
 
-/** 400: the body is not JSON, or not the expected shape (a batch needs `{ "events": [...] }`). */
+/**
+ * 400: the body is not JSON, nests deeper than `MAX_JSON_DEPTH` (`too_deep`, refused before parsing), or
+ * is not the expected shape (a batch needs `{ "events": [...] }`).
+ */
 export class BadRequest extends Schema.TaggedError<BadRequest>()("BadRequest", fields, { httpApiStatus: 400 }) {}
 
 /** 401: write keys are configured and the request carries no valid one. */
 export class Unauthorized extends Schema.TaggedError<Unauthorized>()("Unauthorized", fields, {
   httpApiStatus: 401
+}) {}
+
+/** 408: the body arrived too slowly (see LAUNCHPAD_MIN_BODY_BYTES_PER_S); the connection is closed. */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", fields, {
+  httpApiStatus: 408
 }) {}
 
 /** 413: the body (compressed or decompressed) or the number of events is over the limit. */
@@ -52,22 +62,44 @@ export class UnsupportedMediaType extends Schema.TaggedError<UnsupportedMediaTyp
   httpApiStatus: 415
 }) {}
 
-/** 503 (with `Retry-After`): Kafka is unavailable or the server is at its in-flight limit; nothing was acknowledged. */
+/**
+ * 503 (with `Retry-After`): Kafka is unavailable, or the server is at its in-flight limit or its
+ * budget of bodies being received; nothing was acknowledged.
+ */
 export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>()("ServiceUnavailable", fields, {
   httpApiStatus: 503
 }) {}
 
-export type IngestError = BadRequest | Unauthorized | PayloadTooLarge | UnsupportedMediaType | ServiceUnavailable
+export type IngestError =
+  | BadRequest
+  | Unauthorized
+  | RequestTimeout
+  | PayloadTooLarge
+  | UnsupportedMediaType
+  | ServiceUnavailable
+
+/** Every error the event endpoints answer with, for the contract and the listener's encoder. */
+export const EventErrors = [
+  BadRequest,
+  Unauthorized,
+  RequestTimeout,
+  PayloadTooLarge,
+  UnsupportedMediaType,
+  ServiceUnavailable
+] as const
 
 const body = (status: number, code: ErrorCode, message: string, requestId: string, extra: Partial<ErrorBody> = {}) => ({
   error: { status, code, message, request_id: requestId, ...extra }
 })
 
-export const badRequest = (code: "invalid_json" | "invalid_body", message: string, requestId: string) =>
+export const badRequest = (code: "invalid_json" | "too_deep" | "invalid_body", message: string, requestId: string) =>
   new BadRequest(body(400, code, message, requestId))
 
 export const unauthorized = (message: string, requestId: string) =>
   new Unauthorized(body(401, "unauthorized", message, requestId))
+
+export const requestTimeout = (message: string, requestId: string) =>
+  new RequestTimeout(body(408, "body_too_slow", message, requestId))
 
 export const payloadTooLarge = (
   code: "payload_too_large" | "too_many_events",

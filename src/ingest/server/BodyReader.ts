@@ -4,31 +4,37 @@
  * parses JSON. `text/plain` is parsed as JSON too: it is what `navigator.sendBeacon` sends for a
  * string body, and it avoids a CORS preflight.
  *
- * The checks are plain functions over header values and bytes, shared by the two readers: one over
- * Effect's `HttpServerRequest` (the `HttpApi` handlers) and one over Node's `IncomingMessage` (the
- * event listener in front of the router, see `EventsListener`).
+ * One reader over Node's `IncomingMessage` serves both server paths: the event listener in front of the
+ * router (`EventsListener`) and the `HttpApi` handlers (through `readJsonBody`), so the size limits and
+ * the budget of bodies being received (`BodyBudget`) hold whichever path a request takes.
  */
-import type { IncomingMessage } from "node:http"
+import { IncomingMessage, ServerResponse } from "node:http"
 import * as zlib from "node:zlib"
-import { ByteSize, Effect, Result } from "effect"
-import { HttpIncomingMessage, type HttpServerRequest } from "effect/http"
+import { NodeHttpServerRequest } from "@effect/platform-node"
+import { Effect, Result } from "effect"
+import type { HttpServerRequest } from "effect/http"
+import { jsonDepthExceeds, tooDeepMessage } from "../../domain/JsonDepth.ts"
 import {
   type BadRequest,
   badRequest,
   type PayloadTooLarge,
   payloadTooLarge,
+  type RequestTimeout,
+  requestTimeout,
+  type ServiceUnavailable,
+  serviceUnavailable,
   type UnsupportedMediaType,
   unsupportedMediaType
 } from "../domain/IngestErrors.ts"
+import type { BodyBudgetShape } from "./BodyBudget.ts"
 
-export const ACCEPTED_MEDIA_TYPES = ["application/json", "text/plain"] as const
 const ACCEPTED_CHARSETS = new Set(["utf-8", "utf8", "us-ascii"])
 
 export interface ReadLimits {
   readonly maxBodyBytes: number
 }
 
-export type BodyError = BadRequest | PayloadTooLarge | UnsupportedMediaType
+export type BodyError = BadRequest | PayloadTooLarge | UnsupportedMediaType | RequestTimeout | ServiceUnavailable
 
 export interface ParsedBody {
   readonly value: unknown
@@ -126,8 +132,9 @@ export const gunzipBody = (
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false })
 
-/** UTF-8 bytes → a JSON value, or a 400 saying what is wrong. */
+/** UTF-8 bytes → a JSON value, or a 400 saying what is wrong. Nesting is bounded before parsing. */
 export const parseJsonBytes = (bytes: Uint8Array, requestId: string): Result.Result<unknown, BadRequest> => {
+  if (jsonDepthExceeds(bytes)) return Result.fail(badRequest("too_deep", tooDeepMessage(), requestId))
   let text: string
   try {
     text = utf8.decode(bytes)
@@ -146,59 +153,18 @@ export const parseJsonBytes = (bytes: Uint8Array, requestId: string): Result.Res
   }
 }
 
-const isBodyTooLarge = (error: unknown): boolean =>
-  typeof error === "object" &&
-  error !== null &&
-  "reason" in error &&
-  typeof error.reason === "object" &&
-  error.reason !== null &&
-  "reason" in error.reason &&
-  error.reason.reason === "BodyTooLarge"
-
-/** Reads and parses the body of an Effect `request`; every failure is a 4xx with a structured body. */
-export const readJsonBody = Effect.fn("BodyReader.readJsonBody")(function* (
-  request: HttpServerRequest.HttpServerRequest,
-  limits: ReadLimits,
-  requestId: string
-) {
-  const headers = request.headers
-  const encoding = yield* Effect.fromResult(
-    checkBodyHeaders(
-      {
-        "content-type": headers["content-type"],
-        "content-encoding": headers["content-encoding"],
-        "content-length": headers["content-length"]
-      },
-      limits,
-      requestId
-    )
-  )
-  const received = yield* request.arrayBuffer.pipe(
-    Effect.provideService(HttpIncomingMessage.MaxBodySize, ByteSize.bytes(limits.maxBodyBytes)),
-    Effect.mapError((error) =>
-      isBodyTooLarge(error)
-        ? bodyTooLarge(limits, requestId)
-        : badRequest("invalid_body", "the request body could not be read", requestId)
-    )
-  )
-  let bytes: Uint8Array = new Uint8Array(received)
-  if (encoding === "gzip") {
-    bytes = yield* Effect.callback<Uint8Array, BodyError>((resume) =>
-      gunzipBody(bytes, limits, requestId, (result) => resume(Effect.fromResult(result)))
-    )
-  }
-  const value = yield* Effect.fromResult(parseJsonBytes(bytes, requestId))
-  return { value, wireBytes: received.byteLength } satisfies ParsedBody
-})
-
 /**
- * Reads and parses the body of a Node `request`, calling `done` once. Past the limit it stops
- * collecting (the rest is drained, not kept), so an oversized body costs no memory.
+ * Reads and parses the body of a Node `request`, calling `done` once. Past the size limit it stops
+ * collecting (the rest is drained, not kept), so an oversized body costs no memory. Every chunk kept is
+ * counted against `budget` (all bodies being received together); a chunk that does not fit ends the
+ * read with a 503, and a body the budget's sweeper finds too slow ends with a 408. After either the
+ * body is left unread, so the answer must close the connection (`closeUnreadBody`).
  */
 export const readNodeJsonBody = (
   request: IncomingMessage,
   limits: ReadLimits,
   requestId: string,
+  budget: BodyBudgetShape,
   done: (result: Result.Result<ParsedBody, BodyError>) => void
 ): void => {
   const checked = checkBodyHeaders(request.headers, limits, requestId)
@@ -207,29 +173,82 @@ export const readNodeJsonBody = (
     done(Result.fail(checked.failure))
     return
   }
+  let finished = false
+  const finish = (result: Result.Result<ParsedBody, BodyError>) => {
+    if (finished) return
+    finished = true
+    receipt.close()
+    done(result)
+  }
+  const stop = (error: BodyError) => {
+    request.removeListener("data", onData)
+    request.pause()
+    finish(Result.fail(error))
+  }
+  const receipt = budget.open(() =>
+    stop(requestTimeout("the request body arrived too slowly; the connection is closed", requestId))
+  )
   const chunks: Array<Buffer> = []
   let received = 0
   let tooLarge = false
-  request.on("data", (chunk: Buffer) => {
+  const onData = (chunk: Buffer) => {
     received += chunk.length
     if (received > limits.maxBodyBytes) tooLarge = true
-    if (!tooLarge) chunks.push(chunk)
-  })
+    if (tooLarge) return
+    if (!receipt.take(chunk.length)) {
+      stop(serviceUnavailable("overloaded", "the server is receiving too many request bodies; retry later", requestId))
+      return
+    }
+    chunks.push(chunk)
+  }
+  request.on("data", onData)
   request.on("error", () =>
-    done(Result.fail(badRequest("invalid_body", "the request body could not be read", requestId)))
+    finish(Result.fail(badRequest("invalid_body", "the request body could not be read", requestId)))
   )
+  // A client that goes away mid-body is answered by nobody; its bytes leave the budget.
+  request.on("close", () => receipt.close())
   request.on("end", () => {
     if (tooLarge) {
-      done(Result.fail(bodyTooLarge(limits, requestId)))
+      finish(Result.fail(bodyTooLarge(limits, requestId)))
       return
     }
     const wire = chunks.length === 1 && chunks[0] !== undefined ? chunks[0] : Buffer.concat(chunks, received)
     const parse = (bytes: Uint8Array) =>
-      done(Result.map(parseJsonBytes(bytes, requestId), (value) => ({ value, wireBytes: received })))
+      finish(Result.map(parseJsonBytes(bytes, requestId), (value) => ({ value, wireBytes: received })))
     if (checked.success === "identity") parse(wire)
     else
       gunzipBody(wire, limits, requestId, (inflated) =>
-        Result.isFailure(inflated) ? done(Result.fail(inflated.failure)) : parse(inflated.success)
+        Result.isFailure(inflated) ? finish(Result.fail(inflated.failure)) : parse(inflated.success)
       )
   })
+}
+
+/**
+ * When the answer goes out before the body was read to its end (refused mid-body, or not read at all),
+ * the connection is closed once the answer is sent, instead of being kept alive behind an unread body.
+ */
+export const closeUnreadBody = (request: IncomingMessage, response: ServerResponse): void => {
+  if (request.complete) return
+  response.setHeader("connection", "close")
+  response.once("finish", () => request.destroy())
+}
+
+/** `readNodeJsonBody` for a request routed by Effect's router (the `HttpApi` handlers). */
+export const readJsonBody = (
+  request: HttpServerRequest.HttpServerRequest,
+  limits: ReadLimits,
+  requestId: string,
+  budget: BodyBudgetShape
+): Effect.Effect<ParsedBody, BodyError> => {
+  const incoming = NodeHttpServerRequest.toIncomingMessage(request)
+  const response = NodeHttpServerRequest.toServerResponse(request)
+  if (!(incoming instanceof IncomingMessage) || !(response instanceof ServerResponse)) {
+    return Effect.die(new Error("event bodies are read from HTTP/1.1 requests only"))
+  }
+  return Effect.callback<ParsedBody, BodyError>((resume) =>
+    readNodeJsonBody(incoming, limits, requestId, budget, (result) => {
+      if (Result.isFailure(result)) closeUnreadBody(incoming, response)
+      resume(Effect.fromResult(result))
+    })
+  )
 }

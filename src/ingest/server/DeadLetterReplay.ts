@@ -18,6 +18,7 @@
  */
 import { Clock, Context, Effect, Layer, Option, Result, Stream } from "effect"
 import { decodeEnrichedEventJson } from "../../domain/EventCodec.ts"
+import { jsonDepthExceeds } from "../../domain/JsonDepth.ts"
 import type { RejectReason } from "../../domain/RejectReason.ts"
 import { Settings } from "../../domain/Settings.ts"
 import { epochMillis } from "../../domain/Timestamp.ts"
@@ -78,6 +79,8 @@ const revalidate = (
   receivedAtMs: number,
   maxEventBytes: number
 ): { readonly eventId: string; readonly record: ProducerRecord } | undefined => {
+  // Nesting is bounded before parsing, as at the door (JsonDepth.ts); such a record stays a dead letter.
+  if (jsonDepthExceeds(Buffer.from(record.raw, "utf8"))) return undefined
   if (record.source === "stream") {
     // The stream dead-letters events_raw values: already enriched, so they are re-checked as such.
     const decoded = decodeEnrichedEventJson(record.raw)

@@ -12,6 +12,7 @@ import { HttpApiBuilder } from "effect/http-api"
 import { Settings } from "../../domain/Settings.ts"
 import { IngestApi } from "../api/IngestApi.ts"
 import { CurrentWriteKey } from "../api/WriteKeyAuth.ts"
+import { BodyBudget } from "./BodyBudget.ts"
 import { readJsonBody } from "./BodyReader.ts"
 import { eventsOf, requestMeta } from "./EventRequest.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
@@ -24,13 +25,14 @@ export const EventsHandlers = HttpApiBuilder.group(
   Effect.fn(function* (handlers) {
     const settings = yield* Settings
     const ingestor = yield* Ingestor
+    const budget = yield* BodyBudget
     const limits = { maxBodyBytes: settings.maxBodyBytes }
 
     const handle = (batch: boolean) =>
       Effect.fnUntraced(function* ({ request }: { readonly request: HttpServerRequest.HttpServerRequest }) {
         const requestId = yield* CurrentRequestId
         const writeKey = yield* CurrentWriteKey
-        const body = yield* readJsonBody(request, limits, requestId)
+        const body = yield* readJsonBody(request, limits, requestId, budget)
         yield* Metric.update(IngestMetrics.payloadBytes, body.wireBytes)
         const inputs = yield* Effect.fromResult(eventsOf(body.value, batch, settings.maxBatchEvents, requestId))
         const meta = requestMeta(ingestor, {

@@ -9,33 +9,25 @@
  * CORS headers) and test/ingest/listener.test.ts holds both paths to the same answers. Every other
  * request, CORS preflights included, goes on to the router.
  */
-import { createServer, IncomingMessage, type Server, ServerResponse } from "node:http"
+import { IncomingMessage, type Server, ServerResponse } from "node:http"
 import { Duplex } from "node:stream"
 import { Cause, Context, Effect, Exit, Layer, LogLevel, References, Result, Schema } from "effect"
 import { Settings } from "../../domain/Settings.ts"
-import {
-  BadRequest,
-  type IngestError,
-  PayloadTooLarge,
-  RETRY_AFTER_SECONDS,
-  ServiceUnavailable,
-  Unauthorized,
-  UnsupportedMediaType
-} from "../domain/IngestErrors.ts"
-import { readNodeJsonBody } from "./BodyReader.ts"
-import { type CorsHeaders, corsHeaders } from "./Cors.ts"
+import { type CorsHeaders, corsHeaders } from "../../platform/Cors.ts"
+import { EVENT_PATHS } from "../api/Events.ts"
+import { EventErrors, type IngestError, RETRY_AFTER_SECONDS } from "../domain/IngestErrors.ts"
+import { BodyBudget } from "./BodyBudget.ts"
+import { closeUnreadBody, readNodeJsonBody } from "./BodyReader.ts"
 import { eventsOf, requestMeta } from "./EventRequest.ts"
 import { IngestMetrics } from "./IngestMetrics.ts"
 import { Ingestor } from "./Ingestor.ts"
 import { counterFor, latencyFor, requestIdOf } from "./RequestContext.ts"
 import { credentialsOf, makeMatcher, unauthorizedError } from "./WriteKeyAuth.ts"
 
-const ROUTES: Readonly<Record<string, boolean>> = { "/api/v1/events": false, "/api/v1/events/batch": true }
+const ROUTES: Readonly<Record<string, boolean>> = { [EVENT_PATHS.track]: false, [EVENT_PATHS.batch]: true }
 
 /** The error bodies exactly as the `HttpApi` encodes them (`{ _tag, error }`). */
-const encodeError = Schema.encodeSync(
-  Schema.Union([BadRequest, Unauthorized, PayloadTooLarge, UnsupportedMediaType, ServiceUnavailable])
-)
+const encodeError = Schema.encodeSync(Schema.Union(EventErrors))
 
 /**
  * A handler in front of the router: answers a request itself (true) or leaves it to the router (false).
@@ -60,6 +52,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
     Effect.gen(function* () {
       const settings = yield* Settings
       const ingestor = yield* Ingestor
+      const budget = yield* BodyBudget
       const context = yield* Effect.context<never>()
       const debug = LogLevel.isGreaterThanOrEqualTo("Debug", yield* References.MinimumLogLevel)
       const limits = { maxBodyBytes: settings.maxBodyBytes }
@@ -85,6 +78,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
             ...cors(headerOf(request, "origin"))
           }
           if (status === 503) headers["retry-after"] = String(RETRY_AFTER_SECONDS)
+          closeUnreadBody(request, response)
           response.writeHead(status, headers)
           response.end(body)
           const elapsed = Date.now() - start
@@ -112,7 +106,7 @@ export class EventsListener extends Context.Service<EventsListener, EventsListen
           }
         }
 
-        readNodeJsonBody(request, limits, requestId, (body) => {
+        readNodeJsonBody(request, limits, requestId, budget, (body) => {
           if (Result.isFailure(body)) return fail(body.failure)
           IngestMetrics.payloadBytes.updateUnsafe(body.success.wireBytes, context)
           const inputs = eventsOf(body.success.value, batch, settings.maxBatchEvents, requestId)
@@ -154,8 +148,8 @@ const headerOf = (request: IncomingMessage, name: string): string | undefined =>
  * `NodeHttpServer` attaches the router with `server.on("request", …)`; dispatch is intercepted at
  * `emit` so that the router never sees a request a handler answered.
  */
-export const serverWith = (handlers: ReadonlyArray<FrontHandler>) => (): Server => {
-  const server = createServer()
+export const serverWith = (handlers: ReadonlyArray<FrontHandler>, create: () => Server) => (): Server => {
+  const server = create()
   const emit = server.emit
 
   server.emit = (event: string | symbol, ...args: Array<unknown>): boolean => {

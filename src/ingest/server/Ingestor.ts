@@ -3,7 +3,8 @@
  * `events_raw` and rejects to `events_deadletter`, both acknowledged (acks = all) before the caller
  * answers 200. Validation is pure (`classify`, shared with `dlq replay`). Validating and producing
  * are bounded by `maxInFlight` slots: when none is free, or the producer's buffer is
- * full, the request fails at once with a 503 instead of queueing.
+ * full, the request fails at once with a 503 instead of queueing. Input reaching `classify` was parsed
+ * from a body whose nesting is bounded (`JsonDepth.ts`), so nothing here recurses deeply.
  */
 import { createHash } from "node:crypto"
 import { Context, Effect, Layer, Option, Redacted, Result } from "effect"
@@ -148,6 +149,14 @@ export const classify = (inputs: ReadonlyArray<unknown>, meta: RequestMeta, maxE
 export const hashIp = (salt: Redacted.Redacted<string>, ip: string): string =>
   createHash("sha256").update(Redacted.value(salt), "utf8").update("\u0000").update(ip, "utf8").digest("hex")
 
+/** The admission state `Readiness` reports: slots held, and for how long none was given back. */
+export interface AdmissionState {
+  readonly inFlight: number
+  readonly maxInFlight: number
+  /** Since when requests have held slots without any being released (null when none is held). */
+  readonly stalledSinceMs: number | null
+}
+
 export interface IngestorShape {
   /** Classifies and produces; succeeds once every record is acknowledged. */
   readonly ingest: (
@@ -155,9 +164,35 @@ export interface IngestorShape {
     meta: RequestMeta
   ) => Effect.Effect<IngestResponse, ServiceUnavailable>
   readonly ipHash: (ip: string | undefined) => string | undefined
+  readonly admission: Effect.Effect<AdmissionState>
 }
 
 const rejectedCounters = labelled(IngestMetrics.eventsRejected)
+
+/**
+ * The in-flight slots (LAUNCHPAD_MAX_IN_FLIGHT). JS runs one thing at a time, so a counter is the
+ * semaphore; `stalledSinceMs` is when the slots held now stopped being given back (the oldest
+ * acquisition with no release since), which readiness turns into "wedged".
+ */
+export const makeSlots = (max: number, onChange: (inFlight: number) => void) => {
+  let inFlight = 0
+  let stalledSinceMs: number | null = null
+  return {
+    tryAcquire: (nowMs: number): boolean => {
+      if (inFlight >= max) return false
+      if (inFlight === 0) stalledSinceMs = nowMs
+      inFlight++
+      onChange(inFlight)
+      return true
+    },
+    release: (nowMs: number): void => {
+      inFlight--
+      stalledSinceMs = inFlight === 0 ? null : nowMs
+      onChange(inFlight)
+    },
+    state: (): AdmissionState => ({ inFlight, maxInFlight: max, stalledSinceMs })
+  }
+}
 
 export class Ingestor extends Context.Service<Ingestor, IngestorShape>()("launchpad/ingest/Ingestor") {
   static readonly layer = Layer.effect(
@@ -166,8 +201,9 @@ export class Ingestor extends Context.Service<Ingestor, IngestorShape>()("launch
       const settings = yield* Settings
       const producer = yield* EventProducer
       const context = yield* Effect.context<never>()
-      // Requests holding an in-flight slot (LAUNCHPAD_MAX_IN_FLIGHT); JS runs one thing at a time, so a counter is the semaphore.
-      let inFlight = 0
+      const slots = makeSlots(settings.maxInFlight, (inFlight) =>
+        IngestMetrics.inFlight.updateUnsafe(inFlight, context)
+      )
 
       const toUnavailable = (requestId: string) => (error: PublishError) => {
         switch (error._tag) {
@@ -212,41 +248,38 @@ export class Ingestor extends Context.Service<Ingestor, IngestorShape>()("launch
         )
       }
 
-      const release = Effect.sync(() => {
-        inFlight--
-        IngestMetrics.inFlight.updateUnsafe(inFlight, context)
-      })
+      const overloaded = (requestId: string) =>
+        serviceUnavailable(
+          "overloaded",
+          `${settings.maxInFlight} requests are already being written; retry later`,
+          requestId
+        )
 
-      // Written with few steps and no span: it runs once per request, and the Effect.fn version
-      // (span, call-site capture, one effect per metric) cost about a third of its CPU.
+      // Admission comes before validating, so an overloaded server sheds work before spending CPU on
+      // it. The slot is taken in `acquireUseRelease`'s acquire step, so its release is registered
+      // before any of the request's own code runs: whatever classification or producing throws, or
+      // however the fiber ends, the slot comes back.
       const ingest = (inputs: ReadonlyArray<unknown>, meta: RequestMeta) =>
-        Effect.suspend(() => {
-          // Admission comes before validating, so an overloaded server sheds work before spending CPU on it.
-          if (inFlight >= settings.maxInFlight) {
-            return Effect.fail(
-              serviceUnavailable(
-                "overloaded",
-                `${settings.maxInFlight} requests are already being written; retry later`,
-                meta.requestId
-              )
-            )
-          }
-          inFlight++
-          IngestMetrics.inFlight.updateUnsafe(inFlight, context)
-          const classified = classify(inputs, meta, settings.maxEventBytes)
-          const response: IngestResponse = {
-            accepted: classified.accepted.length,
-            rejected: classified.deadLetters.length,
-            results: classified.results
-          }
-          return produce(classified, meta.requestId).pipe(Effect.as(response), Effect.ensuring(release))
-        })
+        Effect.acquireUseRelease(
+          Effect.suspend(() => (slots.tryAcquire(Date.now()) ? Effect.void : Effect.fail(overloaded(meta.requestId)))),
+          () =>
+            Effect.suspend(() => {
+              const classified = classify(inputs, meta, settings.maxEventBytes)
+              const response: IngestResponse = {
+                accepted: classified.accepted.length,
+                rejected: classified.deadLetters.length,
+                results: classified.results
+              }
+              return produce(classified, meta.requestId).pipe(Effect.as(response))
+            }),
+          () => Effect.sync(() => slots.release(Date.now()))
+        )
 
       const salt = settings.ipSalt
       const ipHash = (ip: string | undefined) =>
         ip === undefined || Option.isNone(salt) ? undefined : hashIp(salt.value, ip)
 
-      return Ingestor.of({ ingest, ipHash })
+      return Ingestor.of({ ingest, ipHash, admission: Effect.sync(slots.state) })
     })
   )
 }

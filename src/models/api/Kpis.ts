@@ -5,6 +5,7 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import { DecimalInt } from "../../domain/QueryParams.ts"
 import { WarehouseUnavailable } from "./WarehouseErrors.ts"
 
 export const MAX_MINUTES_BACK = 10_080
@@ -102,16 +103,9 @@ export const Funnel = Schema.Struct({
 export type Funnel = typeof Funnel.Type
 
 /** `minutes_back`: how many minutes up to and including the current one. */
-const minutesBackMessage = `minutes_back must be an integer between 1 and ${MAX_MINUTES_BACK}`
-
-export const MinutesBack = Schema.FiniteFromString.annotate({ message: minutesBackMessage })
-  .pipe(
-    Schema.check(
-      Schema.isInt({ message: minutesBackMessage }),
-      Schema.isBetween({ minimum: 1, maximum: MAX_MINUTES_BACK }, { message: minutesBackMessage })
-    )
-  )
-  .annotate({ description: `minutes up to and including the current one, 1 … ${MAX_MINUTES_BACK} (7 days)` })
+export const MinutesBack = DecimalInt("minutes_back", 1, MAX_MINUTES_BACK).annotate({
+  description: `minutes up to and including the current one, 1 … ${MAX_MINUTES_BACK} (7 days), decimal digits`
+})
 
 const minutesBackQuery = { minutes_back: Schema.optional(MinutesBack) }
 

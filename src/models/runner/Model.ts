@@ -1,0 +1,132 @@
+/**
+ * How a model is declared. Each model is two files side by side in
+ * `src/models/sql/<layer>/`: `<name>.sql` (the SELECT, in the template syntax of Template.ts) and
+ * `<name>.ts`, whose default export is `defineModel({...})`:
+ *
+ * ```ts
+ * export default defineModel({
+ *   name: "stg_events",                       // = the file names and the warehouse relation
+ *   layer: "staging",                         // staging | intermediate | marts (= the folder)
+ *   materialized: "incremental",              // view | table | incremental
+ *   uniqueKey: ["event_id"],                  // incremental only: delete+insert on these columns
+ *   description: "One row per event_id …",   // the exact definition, shown in the docs
+ *   columns: {
+ *     event_id: { description: "…", tests: [unique(), notNull()] },
+ *     event_type: { description: "…", tests: [acceptedValues(EVENT_TYPES)] },
+ *     user_id: { description: "…", tests: [relationships("dim_users", "user_id", { severity: "warn" })] }
+ *   },
+ *   tests: [{ name: "no_future_events", sql: "SELECT * FROM {{ this }} WHERE occurred_at > now()" }]
+ * })
+ * ```
+ *
+ * Generic tests have dbt's semantics: a test selects failing rows and passes when there are none.
+ * `not_null` fails on NULLs; for `unique`, `accepted_values` and `relationships` a NULL passes
+ * (`unique` ignores NULLs, `accepted_values` only checks non-NULL values, `relationships` only checks
+ * non-NULL child values against the parent). A singular test is SQL that selects failing rows; it may use
+ * `{{ this }}` and `{{ ref('…') }}`. Severity `warn` reports failures without failing `models test`.
+ *
+ * Every model is listed in `src/models/sql/index.ts` (a test checks every `.sql` has a declaration and
+ * the reverse).
+ */
+export const LAYERS = ["staging", "intermediate", "marts"] as const
+export type ModelLayer = (typeof LAYERS)[number]
+
+export const MATERIALIZATIONS = ["view", "table", "incremental"] as const
+export type Materialization = (typeof MATERIALIZATIONS)[number]
+
+export type Severity = "error" | "warn"
+
+export type AcceptedValue = string | number | boolean
+
+/** A generic column test (dbt's built-ins). */
+export type GenericTest =
+  | { readonly type: "unique"; readonly severity: Severity }
+  | { readonly type: "not_null"; readonly severity: Severity }
+  | { readonly type: "accepted_values"; readonly values: ReadonlyArray<AcceptedValue>; readonly severity: Severity }
+  | { readonly type: "relationships"; readonly to: string; readonly field: string; readonly severity: Severity }
+
+export interface TestOptions {
+  readonly severity?: Severity
+}
+
+export const unique = (options: TestOptions = {}): GenericTest => ({
+  type: "unique",
+  severity: options.severity ?? "error"
+})
+
+export const notNull = (options: TestOptions = {}): GenericTest => ({
+  type: "not_null",
+  severity: options.severity ?? "error"
+})
+
+/** Non-NULL values must be one of `values` (e.g. the catalog's `EVENT_TYPES`). */
+export const acceptedValues = (values: ReadonlyArray<AcceptedValue>, options: TestOptions = {}): GenericTest => ({
+  type: "accepted_values",
+  values,
+  severity: options.severity ?? "error"
+})
+
+/** Every non-NULL value must exist in `to`.`field` (`to` is a model name). */
+export const relationships = (to: string, field: string, options: TestOptions = {}): GenericTest => ({
+  type: "relationships",
+  to,
+  field,
+  severity: options.severity ?? "error"
+})
+
+export interface ColumnDeclaration {
+  readonly description: string
+  readonly tests?: ReadonlyArray<GenericTest>
+}
+
+export interface SingularTest {
+  /** Unique within the model; the test's id is `<model>.<name>`. */
+  readonly name: string
+  readonly description?: string
+  /** Selects the failing rows. */
+  readonly sql: string
+  readonly severity?: Severity
+}
+
+interface DeclarationBase {
+  readonly name: string
+  readonly layer: ModelLayer
+  readonly description: string
+  readonly columns: Readonly<Record<string, ColumnDeclaration>>
+  readonly tests?: ReadonlyArray<SingularTest>
+}
+
+export type ModelDeclaration =
+  | (DeclarationBase & { readonly materialized: "view" | "table" })
+  | (DeclarationBase & { readonly materialized: "incremental"; readonly uniqueKey: ReadonlyArray<string> })
+
+/** Model, column and test names: lower-case SQL identifiers that need no quoting. */
+export const MODEL_NAME = /^[a-z][a-z0-9_]*$/
+
+/** Types a declaration; the project loader (Project.ts) checks names, descriptions and keys. */
+export const defineModel = <const D extends ModelDeclaration>(declaration: D): D => declaration
+
+/** What is wrong with a declaration (nothing when it is valid). */
+export const declarationProblems = (declaration: ModelDeclaration): ReadonlyArray<string> => {
+  const problems: Array<string> = []
+  if (!MODEL_NAME.test(declaration.name)) problems.push("the name must match [a-z][a-z0-9_]*")
+  if (declaration.description.trim() === "") problems.push("a description is required")
+  for (const [column, spec] of Object.entries(declaration.columns)) {
+    if (spec.description.trim() === "") problems.push(`column ${column} needs a description`)
+    for (const test of spec.tests ?? []) {
+      if (test.type === "accepted_values" && test.values.length === 0) {
+        problems.push(`column ${column}: accepted_values needs at least one value`)
+      }
+    }
+  }
+  if (declaration.materialized === "incremental" && declaration.uniqueKey.length === 0) {
+    problems.push("an incremental model needs a uniqueKey")
+  }
+  const names = new Set<string>()
+  for (const test of declaration.tests ?? []) {
+    if (!MODEL_NAME.test(test.name)) problems.push(`test name ${test.name} must match [a-z][a-z0-9_]*`)
+    if (names.has(test.name)) problems.push(`two singular tests are named ${test.name}`)
+    names.add(test.name)
+  }
+  return problems
+}

@@ -1,0 +1,62 @@
+/** The template syntax: what each construct renders to, and errors that name their line. */
+import { assert, describe, it } from "@effect/vitest"
+import { parseTemplate, renderTemplate, templateNodes } from "../../../src/models/runner/Template.ts"
+
+const context = (isIncremental: boolean) => ({
+  ref: (model: string) => `"${model}"`,
+  source: (source: string, name: string) => `read_parquet('${source}/${name}')`,
+  this: '"me"',
+  isIncremental
+})
+
+describe("Template", () => {
+  it("renders ref, source, this and both branches of is_incremental(), nested, with comments dropped", () => {
+    const text = [
+      "{# header #}SELECT * FROM {{ ref('a') }} JOIN {{ref(\"b\")}} USING (id)",
+      "JOIN {{ source('lake', 'events') }} e USING (id)",
+      "{% if is_incremental() %}WHERE t > (SELECT max(t) FROM {{ this }}){% if not is_incremental() %}never{% endif %}",
+      "{% else %}-- full{% endif %}"
+    ].join("\n")
+    const parsed = parseTemplate(text)
+    assert.deepStrictEqual(parsed.problems, [])
+    assert.strictEqual(
+      renderTemplate(parsed.nodes, context(true)),
+      `SELECT * FROM "a" JOIN "b" USING (id)\nJOIN read_parquet('lake/events') e USING (id)\nWHERE t > (SELECT max(t) FROM "me")\n`
+    )
+    assert.strictEqual(
+      renderTemplate(parsed.nodes, context(false)),
+      `SELECT * FROM "a" JOIN "b" USING (id)\nJOIN read_parquet('lake/events') e USING (id)\n-- full`
+    )
+    // Refs in either branch are dependencies.
+    const refs = templateNodes(
+      parseTemplate("{% if is_incremental() %}{{ ref('x') }}{% else %}{{ ref('y') }}{% endif %}").nodes
+    ).flatMap((n) => (n._tag === "Ref" ? [`${n.model}@${n.line}`] : []))
+    assert.deepStrictEqual(refs, ["x@1", "y@1"])
+  })
+
+  it("reports every unsupported or unbalanced construct with its line", () => {
+    const parsed = parseTemplate(
+      [
+        "SELECT 1",
+        "{{ config(materialized='table') }}",
+        "{% for x in y %}",
+        "{% endif %}",
+        "{% else %}",
+        "{% if is_incremental() %}",
+        "{{ ref('a') "
+      ].join("\n")
+    )
+    assert.deepStrictEqual(parsed.problems, [
+      {
+        line: 2,
+        message:
+          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table') and this"
+      },
+      { line: 3, message: "unsupported tag {% for x in y %}: the template knows if is_incremental(), else and endif" },
+      { line: 4, message: "{% endif %} without {% if %}" },
+      { line: 5, message: "{% else %} without {% if %}" },
+      { line: 6, message: "{% if %} without {% endif %}" },
+      { line: 7, message: "unclosed {{" }
+    ])
+  })
+})
