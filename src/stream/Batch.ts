@@ -6,7 +6,6 @@
  * of the state they are given (see `State.ts`).
  */
 import { dropDedupPartitions, evictDedup, isDuplicate } from "./Dedup.ts"
-import type { WindowAccumulator } from "./Measures.ts"
 import {
   addSessionEvents,
   dropSessionPartitions,
@@ -23,6 +22,7 @@ import {
   closeWindows,
   dropWindowPartitions,
   isWindowClosed,
+  type WindowAccumulator,
   type WindowUpdate,
   windowUpdates
 } from "./Windows.ts"

@@ -375,9 +375,14 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
         if (lines.length !== json.changelog.lines) {
           return yield* invalid(changelogFile)(new Error(`${lines.length} lines, committed ${json.changelog.lines}`))
         }
-        const replayed = yield* replayChangelog(restored, lines, json.snapshot.seq, partition, json.rules).pipe(
-          Effect.mapError(invalid(changelogFile))
-        )
+        const replayed = yield* replayChangelog(
+          restored.state,
+          lines,
+          json.snapshot.seq,
+          partition,
+          json.rules,
+          restored.format
+        ).pipe(Effect.mapError(invalid(changelogFile)))
         if (replayed.seq !== json.seq) {
           return yield* invalid(changelogFile)(new Error(`ends at seq ${replayed.seq}, committed ${json.seq}`))
         }

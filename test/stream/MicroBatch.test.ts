@@ -9,12 +9,13 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Result } from "effect"
 import { afterAll } from "vitest"
+import { closesMinute, decodeKpiUpdate, encodeKpiUpdate } from "../../src/domain/KpiMinute.ts"
 import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
 import { encodeState } from "../../src/stream/Checkpoint.ts"
 import { Checkpointer, type PartitionCommit, type PreparedCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
-import { closesMinute, decodeKpiUpdate, encodeKpiUpdate, windowRecord } from "../../src/stream/KpiUpdate.ts"
+import { windowRecord } from "../../src/stream/KpiRecords.ts"
 import {
   feedReplay,
   newOutput,

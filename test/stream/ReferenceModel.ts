@@ -7,7 +7,7 @@
 import type { LakeRow } from "../../src/stream/Batch.ts"
 import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
-import { compareStrings } from "./fixtures.ts"
+import { compareStrings, FUNNEL_STEPS } from "./fixtures.ts"
 
 export interface ReferenceRules {
   readonly gapMs: number
@@ -103,7 +103,7 @@ export const referenceWindows = (sorted: ReadonlyArray<StreamEvent>, rules: Refe
         sessionsStarted: starts.filter((s) => s === key).length,
         configuratorStarts: events.filter((e) => e.eventType === "quiz_started").length,
         configuratorCompletions: events.filter((e) => e.eventType === "quiz_completed").length,
-        funnelSteps: countBy(events.flatMap((e) => (e.funnelStep === null ? [] : [e.funnelStep]))),
+        funnelSteps: countBy(events.flatMap((e) => FUNNEL_STEPS[e.eventType] ?? [])),
         purchases: purchases.length,
         revenueByCurrency: Object.fromEntries(Object.entries(revenue).sort(([a], [b]) => compareStrings(a, b)))
       }

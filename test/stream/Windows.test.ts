@@ -1,7 +1,10 @@
 /** One-minute windows and their measures (DESIGN "Windows") as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
+import { bucketIndex, LATENCY_BUCKET_BOUNDS_MS } from "../../src/domain/KpiMeasures.ts"
 import { defaultStreamRules, processBatch } from "../../src/stream/Batch.ts"
-import { LATENCY_BUCKET_BOUNDS_MS, latencyBucketIndex } from "../../src/stream/Measures.ts"
+
+const latencyBucketIndex = (ms: number) => bucketIndex(LATENCY_BUCKET_BOUNDS_MS, ms)
+
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { BASE_MS, MINUTE, makeEvent } from "./fixtures.ts"

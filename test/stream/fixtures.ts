@@ -26,7 +26,7 @@ export const EVENT_TYPES = [
   "purchase"
 ] as const
 
-const FUNNEL_STEPS: Readonly<Record<string, string>> = {
+export const FUNNEL_STEPS: Readonly<Record<string, string>> = {
   quiz_started: "started",
   quiz_step_viewed: "step_viewed",
   quiz_completed: "completed",
@@ -63,8 +63,7 @@ export const makeEvent = (f: EventFields): StreamEvent => {
     utmMedium: f.utmSource === undefined || f.utmSource === null ? null : "cpc",
     utmCampaign: null,
     revenue: f.revenue ?? null,
-    currency: f.currency ?? null,
-    funnelStep: FUNNEL_STEPS[eventType] ?? null
+    currency: f.currency ?? null
   }
 }
 

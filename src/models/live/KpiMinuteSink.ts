@@ -15,12 +15,11 @@
  * - Retention deletes minutes older than `LAUNCHPAD_KPI_RETENTION_DAYS` at start and periodically.
  */
 import { Clock, type Duration, Effect, Layer, Metric, Result, Schedule, SchemaIssue, Stream } from "effect"
+import { SqlClient } from "effect/sql"
+import { decodeKpiUpdate, type KpiUpdate, WINDOW_MS } from "../../domain/KpiMinute.ts"
 import { Settings } from "../../domain/Settings.ts"
 import { EventConsumer, type RecordBatch } from "../../kafka/EventConsumer.ts"
 import { TopicNames } from "../../kafka/Topics.ts"
-import { decodeKpiUpdate, type KpiUpdate } from "../../stream/KpiUpdate.ts"
-import { WINDOW_MS } from "../../stream/Windows.ts"
-import { Warehouse } from "../warehouse/Warehouse.ts"
 import { KpiQueries } from "./KpiQueries.ts"
 import { applyUpdates, type ConsumedThrough, deleteMinutesBefore, storedOffsets } from "./KpiStore.ts"
 import { LiveUpdates } from "./LiveUpdates.ts"
@@ -103,13 +102,13 @@ const make = (options: KpiMinuteSinkOptions) =>
     const consumer = yield* EventConsumer
     const queries = yield* KpiQueries
     const live = yield* LiveUpdates
-    const warehouse = yield* Warehouse
+    const sql = yield* SqlClient.SqlClient
     const group = consumer.group({
       groupId: WAREHOUSE_GROUP_ID,
       topics: [TopicNames.kpiMinute],
       fromBeginning: true,
       // Resume from the offsets stored with the data, not from the group's.
-      onAssigned: (partitions) => Effect.provideService(storedOffsets(partitions), Warehouse, warehouse),
+      onAssigned: (partitions) => Effect.provideService(storedOffsets(partitions), SqlClient.SqlClient, sql),
       maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
       ...(options.sessionTimeoutMs === undefined
         ? {}
