@@ -90,6 +90,13 @@ const sim = Command.make(
   }, Effect.provide(Settings.layer))
 ).pipe(Command.withDescription("Post simulated configurator traffic to an ingest API (what pnpm dev runs)"))
 
+const build = Command.make("build", {}, () =>
+  Effect.flatMap(
+    Effect.promise(() => import("./WebBuild.ts")),
+    (m) => Effect.flatMap(m.buildWeb(), (out) => Console.log(`built the web app and the SDK into ${out}`))
+  )
+).pipe(Command.withDescription("Build the web app and the SDK into dist/app (what `pnpm start` serves)"))
+
 const broker = Command.make("broker", {}, () => Layer.launch(Roles.broker)).pipe(
   Command.withDescription(
     "Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR; /metrics on BROKER_METRICS_PORT)"
@@ -156,5 +163,5 @@ const dlq = Command.make("dlq").pipe(
 
 export const cli = Command.make("launchpad").pipe(
   Command.withDescription("Launchpad: self-hosted, event-driven product analytics"),
-  Command.withSubcommands([dev, start, broker, ingest, stream, serve, sim, dlq, schemas, config, lake])
+  Command.withSubcommands([dev, start, build, broker, ingest, stream, serve, sim, dlq, schemas, config, lake])
 )

@@ -1,9 +1,10 @@
 /**
  * The one HTTP server of `launchpad dev` and `launchpad start`: the ingest API and the warehouse API
- * on `HOST:PORT`, documented together in one OpenAPI document (`/openapi.json`, `/docs`). Each role
- * run alone (`launchpad ingest`, `launchpad serve`) serves and documents only its own API.
+ * on `HOST:PORT`, documented together in one OpenAPI document (`/openapi.json`, `/docs`), and the web
+ * app on the same origin (`WebApp`). Each role run alone (`launchpad ingest`, `launchpad serve`) serves
+ * and documents only its own API.
  */
-import { Layer } from "effect"
+import { Effect, Layer } from "effect"
 import { HttpRouter, HttpServerResponse } from "effect/http"
 import { HttpApi, HttpApiScalar, OpenApi } from "effect/http-api"
 import { IngestApi } from "../ingest/api/IngestApi.ts"
@@ -11,6 +12,7 @@ import { DOCS_PATHS, IngestApiRoutes, serveWithListener } from "../ingest/Ingest
 import { WarehouseApi } from "../models/api/WarehouseApi.ts"
 import { WarehouseRoutes } from "../models/WarehouseServer.ts"
 import { apiPaths } from "../platform/Routes.ts"
+import { WebApp } from "./WebApp.ts"
 
 /** Both contracts as one API, for documentation and for typed clients of the whole system. */
 export const LaunchpadApi = HttpApi.make("launchpad").addHttpApi(IngestApi).addHttpApi(WarehouseApi)
@@ -28,5 +30,15 @@ export const LaunchpadRoutes = Layer.mergeAll(
   DocsRoutes
 )
 
-/** `port` overrides `PORT` (tests pass 0 for an ephemeral port). */
-export const layerServer = (options: { readonly port?: number } = {}) => serveWithListener(LaunchpadRoutes, options)
+/**
+ * `port` overrides `PORT` (tests pass 0 for an ephemeral port). Needs a `WebApp` (Vite in dev, the
+ * built files in start), served behind the API routes; prints the URLs to open once listening.
+ */
+export const layerServer = (options: { readonly port?: number } = {}) =>
+  Layer.unwrap(
+    Effect.gen(function* () {
+      const web = yield* WebApp
+      const server = serveWithListener(Layer.mergeAll(LaunchpadRoutes, WebApp.routes), { ...options, front: web.front })
+      return WebApp.announce.pipe(Layer.provideMerge(server))
+    })
+  )

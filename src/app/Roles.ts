@@ -9,6 +9,7 @@
  *   stream     the processor: events_raw → lake/ and kpi_minute
  *   warehouse  warehouse.duckdb: the kpi_minute sink, KPI queries, the live feed
  *   serving    the HTTP servers of each role
+ *   web app    the configurator on the API's origin (Vite in dev, dist/app in start)
  *   demo       simulated traffic posted to ingest
  *
  * Every stage is wrapped in `part(name, …)`, which records the name once the stage is up, so the line
@@ -34,6 +35,7 @@ import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
 import { layerServer as layerLaunchpadServer } from "./LaunchpadServer.ts"
 import { layerBrokerOpsServer, layerStreamOpsServer } from "./OpsServer.ts"
+import { WebApp } from "./WebApp.ts"
 
 // ---------------------------------------------------------------------------------------------
 // What a role started
@@ -112,6 +114,13 @@ const warehouse = part("kpi_minute sink", KpiMinuteSink.layer).pipe(
 )
 
 // ---------------------------------------------------------------------------------------------
+// web app
+
+/** The configurator on the API's server and origin: Vite with hot reload in dev, the built files in start. */
+const webApp = (mode: "dev" | "start") =>
+  mode === "dev" ? part("web app (Vite, hot reload)", WebApp.layerDev) : part("web app (dist/app)", WebApp.layerBuilt())
+
+// ---------------------------------------------------------------------------------------------
 // demo
 
 const demoTraffic = part(
@@ -133,15 +142,19 @@ const demoTraffic = part(
 // roles
 
 /**
- * Every role in one process (`pnpm dev`, `pnpm start`): the ingest and warehouse APIs on one server
- * (`HOST:PORT`), the stream processor writing the lake and kpi_minute, the warehouse consuming it, and
+ * Every role in one process (`pnpm dev`, `pnpm start`): the ingest and warehouse APIs and the web app
+ * on one server (`HOST:PORT`), the stream processor writing the lake and kpi_minute, the warehouse consuming it, and
  * with `demo` simulated visitors posting to the API like a browser SDK would. One Kafka client and
  * one producer are shared.
  */
 const allInOne = (mode: "dev" | "start", demo: boolean) =>
   role(
     mode,
-    Layer.mergeAll(part("HTTP API", layerLaunchpadServer()), stream, demo ? demoTraffic : Layer.empty).pipe(
+    Layer.mergeAll(
+      part("HTTP API", layerLaunchpadServer()).pipe(Layer.provide(webApp(mode))),
+      stream,
+      demo ? demoTraffic : Layer.empty
+    ).pipe(
       Layer.provide(warehouse),
       Layer.provide(lake),
       Layer.provide(Layer.mergeAll(producer, consumer)),

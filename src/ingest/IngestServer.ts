@@ -18,7 +18,7 @@ import { EVENT_PATHS } from "./api/Events.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { BodyBudget } from "./server/BodyBudget.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
-import { EventsListener, serverWith } from "./server/EventsListener.ts"
+import { EventsListener, type FrontHandler, serverWith } from "./server/EventsListener.ts"
 import { HealthHandlers } from "./server/HealthHttp.ts"
 import { Ingestor } from "./server/Ingestor.ts"
 import { MetaHandlers } from "./server/MetaHttp.ts"
@@ -73,6 +73,8 @@ export interface ServerOptions {
   readonly port?: number
   /** false: the router answers the event POSTs too (tests compare the two paths). */
   readonly eventsListener?: boolean
+  /** Handlers tried after the events listener and before the router (the web app's dev server). */
+  readonly front?: ReadonlyArray<FrontHandler>
 }
 
 /**
@@ -92,7 +94,8 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
         )
       }
       const limited = limitedServer(serverLimitsOf(settings))
-      const server = options.eventsListener === false ? limited : serverWith(listener, limited)
+      const front = [...(options.eventsListener === false ? [] : [listener]), ...(options.front ?? [])]
+      const server = front.length === 0 ? limited : serverWith(front, limited)
       return HttpRouter.serve(routes, { disableLogger: true, routerConfig }).pipe(
         Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )

@@ -54,6 +54,16 @@ describe("launchpad start (all roles in one process)", () => {
     assert.notInclude(output, "demo traffic")
   })
 
+  it("serves the web app on the same origin and prints where to open it (built on demand without dist/app)", async () => {
+    const page = await fetch(`${base}/result`)
+    assert.strictEqual(page.status, 200)
+    assert.include(await page.text(), '<div id="app"></div>')
+    const missing = await fetch(`${base}/api/v1/nope`)
+    assert.strictEqual(missing.status, 404)
+    assert.strictEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found")
+    assert.include(output, `configurator    ${base}/`)
+  })
+
   it("documents both APIs in one OpenAPI document", async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> }
     for (const path of ["/api/v1/events", "/api/v1/events/batch", "/api/v1/kpis/latest", "/api/v1/live"]) {
