@@ -20,6 +20,7 @@ import { decodeKpiUpdate, type KpiUpdate, WINDOW_MS } from "../../domain/KpiMinu
 import { Settings } from "../../domain/Settings.ts"
 import { EventConsumer, type RecordBatch } from "../../kafka/EventConsumer.ts"
 import { TopicNames } from "../../kafka/Topics.ts"
+import { supervise } from "../../platform/Supervise.ts"
 import { KpiQueries } from "./KpiQueries.ts"
 import { applyUpdates, type ConsumedThrough, deleteMinutesBefore, storedOffsets } from "./KpiStore.ts"
 import { LiveUpdates } from "./LiveUpdates.ts"
@@ -168,18 +169,13 @@ const make = (options: KpiMinuteSinkOptions) =>
       }
     })
 
-    const consume = group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(
-      Stream.runForEach(applyBatches),
-      // Defects restart the consumer too; interrupting the layer does not come through here.
-      Effect.sandbox,
-      Effect.tapError((cause) =>
-        Metric.update(WarehouseMetrics.sinkRestarts, 1).pipe(
-          Effect.andThen(Effect.logError("kpi_minute sink stopped; restarting", cause))
-        )
-      ),
-      Effect.retry(
-        Schedule.min([Schedule.exponential(options.restartDelay ?? "500 millis"), Schedule.spaced("30 seconds")])
-      )
+    const consume = supervise(
+      group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(Stream.runForEach(applyBatches)),
+      {
+        name: "kpi_minute sink",
+        initialDelay: options.restartDelay ?? "500 millis",
+        onRestart: () => Metric.update(WarehouseMetrics.sinkRestarts, 1)
+      }
     )
 
     const retention = runKpiRetention().pipe(
