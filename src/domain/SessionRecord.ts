@@ -4,6 +4,12 @@
  * LakeTable.ts). DESIGN "Sessions": per user in event-time order, a new session after a gap of more
  * than 30 min or when it would span more than 24 h.
  */
+
+/** A gap of more than this starts a new session (exactly this continues it, as Spark, Flink and Kafka Streams do). */
+export const SESSION_GAP_MS = 30 * 60_000
+
+/** A session never spans more than this (PostHog's cap): the next event starts a new one. */
+export const SESSION_MAX_MS = 24 * 3_600_000
 export interface SessionRecord {
   readonly userId: string
   /** `${userId}:${startMs}`: SQL reproduces it as `user_id || ':' || epoch_ms(session_start)`. */

@@ -4,7 +4,9 @@
  * table is checked against it, and the defaults are read from it (`loadSettings`), so none of the
  * three can drift.
  */
+
 import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "./SessionRecord.ts"
 
 /** A setting described for humans: the README table and `launchpad config` print these. */
 export interface SettingDoc {
@@ -133,8 +135,16 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
   },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
-  { env: "LAUNCHPAD_SESSION_GAP_MS", default: "1800000", description: "stream: session inactivity gap (30 min)" },
-  { env: "LAUNCHPAD_SESSION_MAX_MS", default: "86400000", description: "stream: session length cap (24 h)" },
+  {
+    env: "LAUNCHPAD_SESSION_GAP_MS",
+    default: String(SESSION_GAP_MS),
+    description: "stream: session inactivity gap (30 min; the SDK rotates its session id on the same rule)"
+  },
+  {
+    env: "LAUNCHPAD_SESSION_MAX_MS",
+    default: String(SESSION_MAX_MS),
+    description: "stream: session length cap (24 h)"
+  },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },

@@ -40,8 +40,6 @@ const syncPath = async (target: string): Promise<void> => {
 
 export const fsyncFile = (file: string) => io("fsync", file, () => syncPath(file))
 
-export const fsyncDir = (dir: string) => io("fsync directory", dir, () => syncPath(dir))
-
 /** `mkdir -p` that makes each directory it creates durable in its parent. */
 export const ensureDir = (dir: string): Effect.Effect<void, FileIoError> =>
   io("mkdir", dir, async () => {

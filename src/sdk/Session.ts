@@ -3,9 +3,7 @@
  * the SDK sends and the sessions the pipeline computes agree. A new session starts after more than 30
  * minutes without an event, or when the session would span more than 24 hours.
  */
-
-export const SESSION_GAP_MS = 30 * 60_000
-export const SESSION_MAX_MS = 24 * 3_600_000
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../domain/SessionRecord.ts"
 
 /** What is stored (shared by every tab of the site): id, start and last activity, in epoch ms. */
 export interface SessionState {
