@@ -1,5 +1,5 @@
 /**
- * The web app on the API's server and origin (DESIGN: one URL for a person).
+ * The web app on the API's server and origin (ARCHITECTURE.md, Roles: one URL for a person).
  *
  * - `layerDev` (`launchpad dev`): Vite in middleware mode with hot reload. It answers the app's
  *   requests in front of the router, because Vite works on Node's request and response, and its HMR

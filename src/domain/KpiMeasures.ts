@@ -4,7 +4,7 @@
  * record's schema, the checkpoint's window schema, the warehouse's columns (and their migration when a
  * measure is added) and the KPI API's fields. Adding a measure is one entry here (plus its tests).
  *
- * Every measure is mergeable across partitions (DESIGN "Windows"), so the warehouse can add up the
+ * Every measure is mergeable across partitions (ARCHITECTURE.md "Windows"), so the warehouse can add up the
  * partitions of M processors: counts add, keyed counts add key-wise, histograms add bucket-wise, and
  * distinct counts add because Kafka keys events by user, so a user (and each of its sessions) lives
  * in exactly one partition.

@@ -22,7 +22,7 @@
 import { Schema } from "effect"
 import { WindowMeasuresSchema } from "./KpiMeasures.ts"
 
-/** Windows are 1-minute tumbling windows on event time (DESIGN "Windows"). */
+/** Windows are 1-minute tumbling windows on event time (ARCHITECTURE.md "Windows"). */
 export const WINDOW_MS = 60_000
 
 export const windowStartOf = (eventTimeMs: number): number => Math.floor(eventTimeMs / WINDOW_MS) * WINDOW_MS

@@ -1,7 +1,7 @@
 /**
  * A session as the stream emits it into `lake/sessions/` and the SQL models read it back: the
  * contract between the stream processor (which builds it, Sessions.ts) and the lake (which stores it,
- * LakeTable.ts). DESIGN "Sessions": per user in event-time order, a new session after a gap of more
+ * LakeTable.ts). ARCHITECTURE.md "Sessions": per user in event-time order, a new session after a gap of more
  * than 30 min or when it would span more than 24 h.
  */
 

@@ -1,5 +1,5 @@
 /**
- * The client session: the same rule as the stream's sessionization (DESIGN "Sessions"), so the session id
+ * The client session: the same rule as the stream's sessionization (ARCHITECTURE.md "Sessions"), so the session id
  * the SDK sends and the sessions the pipeline computes agree. A new session starts after more than 30
  * minutes without an event, or when the session would span more than 24 hours.
  */

@@ -1,4 +1,4 @@
-/** Session rotation: the server's rule (DESIGN "Sessions"), in the pure function and through the tracker. */
+/** Session rotation: the server's rule (ARCHITECTURE.md "Sessions"), in the pure function and through the tracker. */
 import { assert, describe, it } from "@effect/vitest"
 import { afterEach, beforeEach, vi } from "vitest"
 import { nextSession, parseSession, type SessionState } from "../../src/sdk/Session.ts"

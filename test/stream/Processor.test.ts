@@ -76,7 +76,7 @@ const scenario = Arbitrary.array(Arbitrary.all({ event: enrichedEventArbitrary, 
   maxLength: 60
 })
 
-/** The DESIGN session rules in SQL over the lake's events: what `int_sessions` will compute. */
+/** The session rules of ARCHITECTURE.md in SQL over the lake's events: what `int_sessions` will compute. */
 const sessionsSql = (relation: string) => `
   WITH RECURSIVE ev AS (
     SELECT user_id, event_id, event_type, epoch_ms(occurred_at_corrected) AS t

@@ -1,8 +1,8 @@
 /**
- * The batch computation the stream must agree with (DESIGN guarantee 5) — what `int_sessions` and the
+ * The batch computation the stream must agree with (ARCHITECTURE.md guarantee 5) — what `int_sessions` and the
  * per-minute SQL models compute from the lake: take the lake rows, keep the first row per event id,
  * drop late rows, sort by (event time, event id), cut sessions sequentially per user, group by minute
- * and partition. Written from the DESIGN's rules, independently of src/stream.
+ * and partition. Written from the rules of ARCHITECTURE.md, independently of src/stream.
  */
 
 import type { SessionRecord } from "../../src/domain/SessionRecord.ts"

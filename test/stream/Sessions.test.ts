@@ -1,4 +1,4 @@
-/** Session boundaries (DESIGN "Sessions") as worked examples. */
+/** Session boundaries (ARCHITECTURE.md "Sessions") as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
 import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { closeAll, defaultStreamRules, processBatch } from "../../src/stream/Batch.ts"

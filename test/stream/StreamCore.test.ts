@@ -1,5 +1,5 @@
 /**
- * The DESIGN's stream invariants as properties over generated event sets: batch = stream (guarantee 5)
+ * The stream invariants of ARCHITECTURE.md as properties over generated event sets: batch = stream (guarantee 5)
  * against the reference model, late handling (guarantee 4), the watermark (S1, S2), dedup (S4),
  * windows emitted once (K1) and conservation (F2).
  */

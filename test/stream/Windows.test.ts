@@ -1,4 +1,4 @@
-/** One-minute windows and their measures (DESIGN "Windows") as worked examples. */
+/** One-minute windows and their measures (ARCHITECTURE.md "Windows") as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
 import { bucketIndex, LATENCY_BUCKET_BOUNDS_MS } from "../../src/domain/KpiMeasures.ts"
 import { defaultStreamRules, processBatch } from "../../src/stream/Batch.ts"
