@@ -12,10 +12,24 @@ import { DOCS_PATHS, IngestApiRoutes, serveWithListener } from "../ingest/Ingest
 import { WarehouseApi } from "../models/api/WarehouseApi.ts"
 import { WarehouseRoutes } from "../models/WarehouseServer.ts"
 import { apiPaths } from "../platform/Routes.ts"
+import { VERSION } from "./Version.ts"
 import { WebApp } from "./WebApp.ts"
 
 /** Both contracts as one API, for documentation and for typed clients of the whole system. */
-export const LaunchpadApi = HttpApi.make("launchpad").addHttpApi(IngestApi).addHttpApi(WarehouseApi)
+export const LaunchpadApi = HttpApi.make("launchpad")
+  .addHttpApi(IngestApi)
+  .addHttpApi(WarehouseApi)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Launchpad API",
+      version: VERSION,
+      description:
+        "Self-hosted product analytics. Events: schema-validated ingestion into Kafka (write keys when " +
+        "LAUNCHPAD_WRITE_KEYS is set). KPIs and Live: per-minute KPIs from the stream and a Server-Sent Events " +
+        "feed. Models: the SQL model DAG over the Parquet lake, its runs and data tests. Read and run endpoints " +
+        "need `Authorization: Bearer <LAUNCHPAD_API_TOKEN>` when that is set; health and metrics stay open."
+    })
+  )
 
 const openApiDocument = OpenApi.fromApi(LaunchpadApi)
 

@@ -25,11 +25,13 @@ import { Kafka } from "../kafka/Kafka.ts"
 import { Topics } from "../kafka/Topics.ts"
 import { EventFileWriter } from "../lake/EventFileWriter.ts"
 import { LakeEngine } from "../lake/LakeEngine.ts"
+import { LakeReader } from "../lake/LakeReader.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import { KpiMinuteSink } from "../models/live/KpiMinuteSink.ts"
 import { KpiQueries } from "../models/live/KpiQueries.ts"
 import { LiveUpdates } from "../models/live/LiveUpdates.ts"
-import { layerServer as layerWarehouseServer } from "../models/WarehouseServer.ts"
+import { ModelSchedule } from "../models/runner/ModelSchedule.ts"
+import { layerServer as layerWarehouseServer, ModelServices } from "../models/WarehouseServer.ts"
 import { Warehouse } from "../models/warehouse/Warehouse.ts"
 import { Simulator } from "../sim/Simulator.ts"
 import { StreamProcessor } from "../stream/Processor.ts"
@@ -107,9 +109,17 @@ const lake = part("lake writers", Layer.mergeAll(EventFileWriter.layer, SessionF
 
 const stream = part("stream processor", StreamProcessor.layer)
 
-/** warehouse.duckdb with its KPI tables and queries, the live feed, and the kpi_minute sink feeding them. */
-const warehouse = part("kpi_minute sink", KpiMinuteSink.layer).pipe(
+/**
+ * warehouse.duckdb with its KPI tables and queries and the live feed, fed by the kpi_minute sink; the
+ * SQL models over the lake with their runner, run on a schedule.
+ */
+const warehouse = Layer.mergeAll(
+  part("kpi_minute sink", KpiMinuteSink.layer),
+  part("model schedule", ModelSchedule.layer)
+).pipe(
   Layer.provideMerge(part("live KPIs", Layer.mergeAll(KpiQueries.layer, LiveUpdates.layer))),
+  Layer.provideMerge(part("models", ModelServices)),
+  Layer.provideMerge(LakeReader.layer.pipe(Layer.provideMerge(LakeEngine.layer))),
   Layer.provideMerge(part("warehouse", Warehouse.layer))
 )
 

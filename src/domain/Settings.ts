@@ -80,6 +80,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
       "every other endpoint (KPIs, reports, live, schemas, metrics): comma-separated origins allowed to read cross-origin"
   },
   {
+    env: "LAUNCHPAD_API_TOKEN",
+    default: "(unset: no token)",
+    description:
+      "read and run endpoints (KPIs, live, reports, exports, models, schemas) need Authorization: Bearer <token> (16+ characters)"
+  },
+  {
     env: "LAUNCHPAD_IP_SALT",
     default: "(unset: drop IPs)",
     description: "ingest: salt (16+ characters) to keep a hashed client IP"
@@ -147,6 +153,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
+  {
+    env: "LAUNCHPAD_MODELS_INTERVAL_S",
+    default: "60",
+    description: "warehouse: an incremental model run this often (runs never overlap)"
+  },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
 ]
@@ -267,6 +278,7 @@ export const settingsConfig = Config.all({
   corsOrigins: corsOrigins("LAUNCHPAD_CORS_ORIGINS"),
   // Unset means an empty list: same origin only.
   readCorsOrigins: corsOrigins("LAUNCHPAD_READ_CORS_ORIGINS").pipe(Config.withDefault<ReadonlyArray<string>>([])),
+  apiToken: Config.schema(Secret, "LAUNCHPAD_API_TOKEN").pipe(Config.map(Redacted.make), Config.option),
   ipSalt: Config.schema(Secret, "LAUNCHPAD_IP_SALT").pipe(Config.map(Redacted.make), Config.option),
   maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT"),
   maxBufferedBytes: positiveInt("LAUNCHPAD_MAX_BUFFERED_BYTES"),
@@ -286,6 +298,7 @@ export const settingsConfig = Config.all({
   sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
+  modelsInterval: positiveInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })

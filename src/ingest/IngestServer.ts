@@ -11,6 +11,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { ApiTokenLayer } from "../platform/ApiToken.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { apiPaths, routerConfig } from "../platform/Routes.ts"
@@ -47,7 +48,7 @@ export const IngestServices = Layer.mergeAll(
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(
     Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
-    Layer.provide(WriteKeyAuthLayer)
+    Layer.provide([WriteKeyAuthLayer, ApiTokenLayer])
   )
 
 /**

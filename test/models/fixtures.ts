@@ -12,7 +12,7 @@ import { SqlClient } from "effect/sql"
 import type { Producer } from "kafkajs"
 import { emptyMeasures as noMeasures, type WindowMeasures } from "../../src/domain/KpiMeasures.ts"
 import { encodeKpiUpdate, type KpiUpdate, kpiKey } from "../../src/domain/KpiMinute.ts"
-import { Settings } from "../../src/domain/Settings.ts"
+import { Settings, type SettingsShape } from "../../src/domain/Settings.ts"
 import { EventConsumer } from "../../src/kafka/EventConsumer.ts"
 import { Kafka } from "../../src/kafka/Kafka.ts"
 import { TopicNames, Topics } from "../../src/kafka/Topics.ts"
@@ -76,11 +76,19 @@ export interface TestWarehouse {
 }
 
 /** A warehouse with a fresh data directory, on `broker` or on a new broker. */
-export const startWarehouse = async (options: { readonly broker?: TestBroker } = {}): Promise<TestWarehouse> => {
+export const startWarehouse = async (
+  options: { readonly broker?: TestBroker; readonly settings?: Partial<SettingsShape> } = {}
+): Promise<TestWarehouse> => {
   let broker = options.broker ?? (await startBroker({ partitions: 1 }))
   const brokerPort = broker.port
   const dataDir = mkdtempSync(path.join(tmpdir(), "launchpad-warehouse-"))
-  const settings = Settings.layerWith({ host: "127.0.0.1", dataDir, partitions: 3, kpiRetentionDays: 7 })
+  const settings = Settings.layerWith({
+    host: "127.0.0.1",
+    dataDir,
+    partitions: 3,
+    kpiRetentionDays: 7,
+    ...options.settings
+  })
   const kafka = Kafka.layerWith(broker.brokers, {
     connectionTimeoutMs: 1_000,
     requestTimeoutMs: 5_000,
