@@ -135,6 +135,61 @@ const serve = Command.make("serve", {}, () => Layer.launch(Roles.serve)).pipe(
   )
 )
 
+const modelCommands = Effect.promise(() => import("./ModelCommands.ts"))
+
+const urlFlag = Flag.String("url").pipe(
+  Flag.withDescription(
+    "the warehouse API to run on (default http://HOST:PORT); the file is opened only when none answers"
+  ),
+  Flag.optional
+)
+const selectFlag = Flag.String("select").pipe(
+  Flag.withDescription("models or layers, dbt syntax: fct_funnel, marts, +fct_funnel (ancestors), stg_events+"),
+  Flag.optional
+)
+
+const models = Command.make("models").pipe(
+  Command.withDescription("The SQL model DAG over the lake (src/models/sql): run, test, docs"),
+  Command.withSubcommands([
+    Command.make(
+      "run",
+      {
+        url: urlFlag,
+        select: selectFlag,
+        fullRefresh: Flag.Boolean("full-refresh").pipe(
+          Flag.withDescription("rebuild incremental models from scratch"),
+          Flag.withDefault(false)
+        )
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.run(options)))
+    ).pipe(Command.withDescription("Build the selected models (all by default); exits 1 when a model failed")),
+    Command.make(
+      "test",
+      {
+        url: urlFlag,
+        select: selectFlag,
+        failingRows: Flag.Int("failing-rows").pipe(
+          Flag.withDescription("failing rows printed per test"),
+          Flag.withDefault(10)
+        )
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.test(options)))
+    ).pipe(
+      Command.withDescription(
+        "Run the data tests and source freshness checks; exits 1 on a failure, with the failing rows"
+      )
+    ),
+    Command.make(
+      "docs",
+      {
+        url: urlFlag,
+        out: Flag.String("out").pipe(Flag.withDescription("write the manifest JSON to this file"), Flag.optional)
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.docs(options)))
+    ).pipe(Command.withDescription("The manifest of every model: SQL, columns, lineage, last run, rows, test results"))
+  ])
+)
+
 const dlqCommands = Effect.promise(() => import("../ingest/DlqCommands.ts"))
 
 const dlq = Command.make("dlq").pipe(
@@ -163,5 +218,5 @@ const dlq = Command.make("dlq").pipe(
 
 export const cli = Command.make("launchpad").pipe(
   Command.withDescription("Launchpad: self-hosted, event-driven product analytics"),
-  Command.withSubcommands([dev, start, build, broker, ingest, stream, serve, sim, dlq, schemas, config, lake])
+  Command.withSubcommands([dev, start, build, broker, ingest, stream, serve, models, sim, dlq, schemas, config, lake])
 )

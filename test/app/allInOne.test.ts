@@ -12,7 +12,7 @@ import { TopicNames } from "../../src/kafka/Topics.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
 import { client } from "../kafka/fixtures/kafkajs.ts"
 import { syntheticEvent } from "../lake/fixtures/events.ts"
-import { freePort, waitFor } from "./fixtures.ts"
+import { freePort, runCli, waitFor } from "./fixtures.ts"
 
 describe("launchpad start (all roles in one process)", () => {
   let child: ChildProcess | undefined
@@ -99,6 +99,27 @@ describe("launchpad start (all roles in one process)", () => {
     const metrics = await (await fetch(`${base}/metrics`)).text()
     assert.match(metrics, /^launchpad_ingest_requests_total\{route="\/api\/v1\/kpis",status="200"\} [1-9]/m)
   })
+
+  it("`launchpad models run` asks the running warehouse to build, since the process holds the file", async () => {
+    const outcome = await runCli(["models", "run", "--url", base], { LAUNCHPAD_DATA_DIR: dataDir })
+    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    assert.include(outcome.stderr, `(ran on the warehouse at ${base})`)
+    assert.match(outcome.stdout, /^run [0-9a-f-]+: success/m)
+    // The run is the warehouse's own: its history lists it.
+    const runs = (await (await fetch(`${base}/api/v1/models/runs`)).json()) as {
+      runs: ReadonlyArray<{ runId: string }>
+    }
+    const runId = /^run ([0-9a-f-]+):/m.exec(outcome.stdout)?.[1]
+    assert.isTrue(runs.runs.some((run) => run.runId === runId))
+  }, 60_000)
+
+  it("`launchpad models run` pointed where nothing answers names the process holding the file, not a lock error", async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`
+    const outcome = await runCli(["models", "run", "--url", nobody], { LAUNCHPAD_DATA_DIR: dataDir })
+    assert.strictEqual(outcome.code, 1)
+    assert.include(outcome.stderr, "warehouse.duckdb is held by another process (a running warehouse)")
+    assert.include(outcome.stderr, "--url")
+  }, 60_000)
 
   it("stops cleanly on SIGTERM", async () => {
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)))
