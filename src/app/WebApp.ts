@@ -16,6 +16,7 @@ import { createHash } from "node:crypto"
 import { readdir, readFile, stat } from "node:fs/promises"
 import { createServer, type IncomingMessage } from "node:http"
 import { extname, join, relative, sep } from "node:path"
+import { fileURLToPath } from "node:url"
 import { Console, Context, Effect, Layer, Schema } from "effect"
 import { HttpRouter, HttpServer, type HttpServerRequest, HttpServerResponse } from "effect/http"
 import { Settings } from "../domain/Settings.ts"
@@ -54,6 +55,10 @@ const ioError = (what: string) => (cause: unknown) =>
 // ---------------------------------------------------------------------------------------------------
 // dev: Vite in middleware mode
 
+/** Where other sites load the SDK from, in dev (its source) and in start (its bundle). */
+const SDK_PATH = "/sdk/launchpad.js"
+const SDK_ENTRY = fileURLToPath(new URL("../sdk/index.ts", import.meta.url))
+
 const makeDev = Effect.gen(function* () {
   // Vite listens for HMR upgrades on this stand-in, which never listens itself: the real server's
   // upgrades are handed to it by the front handler below, so the app and its HMR share one port.
@@ -75,6 +80,8 @@ const makeDev = Effect.gen(function* () {
   const front: FrontHandler = {
     handle: (request, response) => {
       if (!isAppRequest(request)) return false
+      // The SDK's stable URL, as `launchpad start` serves its bundle: here its source, compiled by Vite.
+      if (pathOf(request.url ?? "/") === SDK_PATH) request.url = `/@fs${SDK_ENTRY}`
       vite.middlewares(request, response, () => {
         response.statusCode = 404
         response.end()

@@ -126,6 +126,13 @@ describe("dev server (launchpad dev)", () => {
     assert.strictEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found")
   }, 60_000)
 
+  it("serves the SDK at the same stable URL as the built app, compiled from its source", async () => {
+    const sdk = await get(server, "/sdk/launchpad.js")
+    assert.strictEqual(sdk.status, 200)
+    assert.include(sdk.headers.get("content-type") ?? "", "javascript")
+    assert.match(await sdk.text(), /export const createTracker/)
+  }, 60_000)
+
   it("accepts Vite's HMR WebSocket on the same port, and keeps it open", async () => {
     const socket = new WebSocket(`${server.baseUrl.replace("http", "ws")}/`, "vite-hmr")
     const first = await new Promise<string>((resolve, reject) => {
