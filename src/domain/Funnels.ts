@@ -80,7 +80,7 @@ export const SEARCH_EVENTS = {
 } as const satisfies Readonly<Record<string, EventType>>
 
 /** The configurator step each event type marks (the stream's live funnel counts these per minute). */
-export const CONFIGURATOR_STEP_OF: Readonly<Record<string, string>> = Object.fromEntries(
+export const CONFIGURATOR_STEP_OF: Readonly<Partial<Record<string, string>>> = Object.fromEntries(
   CONFIGURATOR_FUNNEL.steps.map((s) => [s.event_type, s.step])
 )
 

@@ -1,4 +1,4 @@
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/Metrics.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
 import { defineModel, notNull, relationships, unique } from "../../runner/Model.ts"
 import { eventColumnDescriptions } from "../staging/stg_events.ts"
 

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/Metrics.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
 import { acceptedValues, defineModel, notNull, unique } from "../../runner/Model.ts"
 
 const minutes = (ms: number) => ms / 60_000

@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/Metrics.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
 import type { sessionsTable } from "../../../lake/LakeTable.ts"
 import { acceptedValues, type ColumnDeclaration, defineModel, notNull, unique } from "../../runner/Model.ts"
 
