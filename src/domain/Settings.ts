@@ -156,7 +156,7 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   {
     env: "LAUNCHPAD_MODELS_INTERVAL_S",
     default: "60",
-    description: "warehouse: an incremental model run this often (runs never overlap)"
+    description: "warehouse: an incremental model run at start and this often (runs never overlap; 0 = only on demand)"
   },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
@@ -298,7 +298,10 @@ export const settingsConfig = Config.all({
   sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
-  modelsInterval: positiveInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
+  modelsInterval: Config.schema(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
+    "LAUNCHPAD_MODELS_INTERVAL_S"
+  ).pipe(Config.map(Duration.seconds)),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })
