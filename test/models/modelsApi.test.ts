@@ -45,7 +45,7 @@ const runModels = async (base: string, payload: object, headers: Record<string, 
 }
 
 interface RunReport {
-  readonly run: { readonly runId: string; readonly status: string; readonly succeeded: number }
+  readonly run: { readonly run_id: string; readonly status: string; readonly succeeded: number }
   readonly results: ReadonlyArray<{ readonly model: string; readonly status: string }>
 }
 
@@ -63,12 +63,12 @@ describe("model endpoints", () => {
       ["stg_identities", "success"]
     ])
 
-    const one = await call(open.baseUrl, `/api/v1/models/runs/${report.run.runId}`)
+    const one = await call(open.baseUrl, `/api/v1/models/runs/${report.run.run_id}`)
     expect(one.status).toBe(200)
-    expect((one.body as RunReport).run.runId).toBe(report.run.runId)
+    expect((one.body as RunReport).run.run_id).toBe(report.run.run_id)
     const runs = await call(open.baseUrl, "/api/v1/models/runs?limit=5")
-    expect((runs.body as { runs: ReadonlyArray<{ runId: string }> }).runs.map((r) => r.runId)).toContain(
-      report.run.runId
+    expect((runs.body as { runs: ReadonlyArray<{ run_id: string }> }).runs.map((r) => r.run_id)).toContain(
+      report.run.run_id
     )
 
     const manifest = await call(open.baseUrl, "/api/v1/models")
@@ -95,8 +95,8 @@ describe("model endpoints", () => {
       })
       if (answer.status === 409) continue
       expect(answer.status).toBe(200)
-      const report = answer.body as { ok: boolean; tests: ReadonlyArray<{ testId: string; status: string }> }
-      expect(report.tests.map((t) => t.testId)).toContain("unique.stg_events.event_id")
+      const report = answer.body as { ok: boolean; tests: ReadonlyArray<{ test_id: string; status: string }> }
+      expect(report.tests.map((t) => t.test_id)).toContain("unique.stg_events.event_id")
       expect(report.tests.every((t) => t.status === "pass")).toBe(true)
       break
     }
