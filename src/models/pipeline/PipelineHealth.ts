@@ -30,7 +30,7 @@ const RUN_LOOKBACK = 50
 
 export const DLQ_REPLAY_TEXT =
   "dead letters stay in events_deadletter with their reason and raw input; once the cause is fixed " +
-  "(a client bug, a schema change), `pnpm launchpad dlq replay [--reason R] [--since T]` re-validates them " +
+  "(a client bug, a schema change), pnpm launchpad dlq replay [--reason R] [--since T] re-validates them " +
   "and moves those that now pass to events_raw, each at most once"
 
 type Snapshot = ReadonlyArray<Metric.Metric.Snapshot>
