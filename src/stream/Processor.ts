@@ -1,7 +1,7 @@
 /**
  * The stream processor role: consumes `events_raw` in the consumer group "launchpad-stream" as
  * micro-batches, runs the core per partition (MicroBatch.ts) and makes each batch durable with the
- * checkpoint protocol (DESIGN "Checkpoint"):
+ * checkpoint protocol (ARCHITECTURE.md "Stream semantics: Checkpoint"):
  *
  *   1. plan             write every participating partition's plan                      PlanPublisher.ts
  *   2. publish          dead letters to events_deadletter, window updates and progress

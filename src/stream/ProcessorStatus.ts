@@ -23,7 +23,7 @@ export class ProcessorCounters {
   batches = 0
   records = 0
   restarts = 0
-  /** The processor's W (DESIGN "Watermark"): where the next micro-batch starts; it never decreases. */
+  /** The processor's W (ARCHITECTURE.md "Stream semantics: Watermark"): where the next micro-batch starts; it never decreases. */
   watermarkMs = Number.NEGATIVE_INFINITY
   firstCommitAtMs: number | null = null
   lastCommitAtMs: number | null = null
