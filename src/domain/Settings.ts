@@ -152,6 +152,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "stream: session length cap (24 h)"
   },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
+  {
+    env: "LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S",
+    default: "600",
+    description: "stream: retention, then compaction of closed partitions, this often (0 = only `lake compact`)"
+  },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
   {
     env: "LAUNCHPAD_MODELS_INTERVAL_S",
@@ -165,6 +170,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0, { message: "expected a positive integer" }))
 
 const positiveInt = (name: string) => Config.schema(PositiveInt, name)
+
+const nonNegativeInt = (name: string) =>
+  Config.schema(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
+    name
+  )
 
 const durationMs = (name: string) => positiveInt(name).pipe(Config.map(Duration.millis))
 
@@ -267,10 +278,7 @@ export const settingsConfig = Config.all({
   brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES"),
   brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES"),
   autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS"),
-  groupInitialDelayMs: Config.schema(
-    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
-    "LAUNCHPAD_GROUP_INITIAL_DELAY_MS"
-  ),
+  groupInitialDelayMs: nonNegativeInt("LAUNCHPAD_GROUP_INITIAL_DELAY_MS"),
   maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS"),
   maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES"),
   maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES"),
@@ -297,6 +305,7 @@ export const settingsConfig = Config.all({
   sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS"),
   sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
+  lakeMaintenanceInterval: nonNegativeInt("LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
   modelsInterval: positiveInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
