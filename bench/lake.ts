@@ -10,8 +10,8 @@ import { tmpdir } from "node:os"
 import * as path from "node:path"
 import { Effect, Layer } from "effect"
 import { Settings } from "../src/domain/Settings.ts"
-import { DuckDb } from "../src/lake/DuckDb.ts"
 import { EventFileWriter } from "../src/lake/EventFileWriter.ts"
+import { LakeEngine } from "../src/lake/LakeEngine.ts"
 import { syntheticRows } from "../test/lake/fixtures/events.ts"
 import type { BenchRow, BenchSection } from "./Bench.ts"
 
@@ -24,7 +24,10 @@ const BASE_MS = Date.UTC(2026, 10, 1)
 const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray<BenchRow>> => {
   const events = Math.max(BATCH, Math.round(EVENTS * scale))
   const dataDir = mkdtempSync(path.join(tmpdir(), "launchpad-bench-lake-"))
-  const layer = EventFileWriter.layer.pipe(Layer.provide(DuckDb.layer), Layer.provide(Settings.layerWith({ dataDir })))
+  const layer = EventFileWriter.layer.pipe(
+    Layer.provide(LakeEngine.layer),
+    Layer.provide(Settings.layerWith({ dataDir }))
+  )
   try {
     const totals = await Effect.runPromise(
       Effect.gen(function* () {

@@ -21,6 +21,7 @@ import * as http from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { LATENCY_BUCKET_BOUNDS_MS } from "../src/domain/KpiMeasures.ts"
 import { bucketQuantile } from "../src/models/live/KpiQueries.ts"
 import { spawnBroker } from "../test/kafka/fixtures/child.ts"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
@@ -297,13 +298,13 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
       {
         section: "steady",
         measure: "of which ingest → processor p50 (bucket bound)",
-        value: bucketQuantile(processing, 0.5) ?? Number.NaN,
+        value: bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, processing, 0.5) ?? Number.NaN,
         unit: "ms"
       },
       {
         section: "steady",
         measure: "of which ingest → processor p95 (bucket bound)",
-        value: bucketQuantile(processing, 0.95) ?? Number.NaN,
+        value: bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, processing, 0.95) ?? Number.NaN,
         unit: "ms"
       },
       {

@@ -95,8 +95,7 @@ const eventOf = (plan: Plan, i: number): StreamEvent => {
     utmMedium: null,
     utmCampaign: null,
     revenue: eventType === "purchase" ? 49.9 : null,
-    currency: eventType === "purchase" ? "EUR" : null,
-    funnelStep: eventType.startsWith("quiz_") ? eventType : null
+    currency: eventType === "purchase" ? "EUR" : null
   }
 }
 

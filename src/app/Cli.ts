@@ -90,6 +90,13 @@ const sim = Command.make(
   }, Effect.provide(Settings.layer))
 ).pipe(Command.withDescription("Post simulated configurator traffic to an ingest API (what pnpm dev runs)"))
 
+const build = Command.make("build", {}, () =>
+  Effect.flatMap(
+    Effect.promise(() => import("./WebBuild.ts")),
+    (m) => Effect.flatMap(m.buildWeb(), (out) => Console.log(`built the web app and the SDK into ${out}`))
+  )
+).pipe(Command.withDescription("Build the web app and the SDK into dist/app (what `pnpm start` serves)"))
+
 const broker = Command.make("broker", {}, () => Layer.launch(Roles.broker)).pipe(
   Command.withDescription(
     "Run only the embedded Kafka broker (BROKER_HOST:BROKER_PORT, data in LAUNCHPAD_DATA_DIR; /metrics on BROKER_METRICS_PORT)"
@@ -128,6 +135,61 @@ const serve = Command.make("serve", {}, () => Layer.launch(Roles.serve)).pipe(
   )
 )
 
+const modelCommands = Effect.promise(() => import("./ModelCommands.ts"))
+
+const urlFlag = Flag.String("url").pipe(
+  Flag.withDescription(
+    "the warehouse API to run on (default http://HOST:PORT); the file is opened only when none answers"
+  ),
+  Flag.optional
+)
+const selectFlag = Flag.String("select").pipe(
+  Flag.withDescription("models or layers, dbt syntax: fct_funnel, marts, +fct_funnel (ancestors), stg_events+"),
+  Flag.optional
+)
+
+const models = Command.make("models").pipe(
+  Command.withDescription("The SQL model DAG over the lake (src/models/sql): run, test, docs"),
+  Command.withSubcommands([
+    Command.make(
+      "run",
+      {
+        url: urlFlag,
+        select: selectFlag,
+        fullRefresh: Flag.Boolean("full-refresh").pipe(
+          Flag.withDescription("rebuild incremental models from scratch"),
+          Flag.withDefault(false)
+        )
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.run(options)))
+    ).pipe(Command.withDescription("Build the selected models (all by default); exits 1 when a model failed")),
+    Command.make(
+      "test",
+      {
+        url: urlFlag,
+        select: selectFlag,
+        failingRows: Flag.Int("failing-rows").pipe(
+          Flag.withDescription("failing rows printed per test"),
+          Flag.withDefault(10)
+        )
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.test(options)))
+    ).pipe(
+      Command.withDescription(
+        "Run the data tests and source freshness checks; exits 1 on a failure, with the failing rows"
+      )
+    ),
+    Command.make(
+      "docs",
+      {
+        url: urlFlag,
+        out: Flag.String("out").pipe(Flag.withDescription("write the manifest JSON to this file"), Flag.optional)
+      },
+      (options) => Effect.flatMap(modelCommands, (m) => m.reportFailure(m.docs(options)))
+    ).pipe(Command.withDescription("The manifest of every model: SQL, columns, lineage, last run, rows, test results"))
+  ])
+)
+
 const dlqCommands = Effect.promise(() => import("../ingest/DlqCommands.ts"))
 
 const dlq = Command.make("dlq").pipe(
@@ -156,5 +218,5 @@ const dlq = Command.make("dlq").pipe(
 
 export const cli = Command.make("launchpad").pipe(
   Command.withDescription("Launchpad: self-hosted, event-driven product analytics"),
-  Command.withSubcommands([dev, start, broker, ingest, stream, serve, sim, dlq, schemas, config, lake])
+  Command.withSubcommands([dev, start, build, broker, ingest, stream, serve, models, sim, dlq, schemas, config, lake])
 )

@@ -14,7 +14,3 @@ export const enrichedEventArbitrary = Arbitrary.schema(EnrichedEvent)
 
 /** Valid client events of one type. */
 export const eventArbitrary = <T extends EventType>(eventType: T) => Arbitrary.schema(Catalog[eventType].schema)
-
-/** Valid enriched events of one type. */
-export const enrichedEventArbitraryOf = <T extends EventType>(eventType: T) =>
-  Arbitrary.schema(Catalog[eventType].enriched)

@@ -1,20 +1,11 @@
 /**
- * The rules behind Launchpad's metrics, written once: the stream's sessions and the warehouse models
- * (through model vars) read the same values, and the models' descriptions quote them.
+ * The rules behind Launchpad's metrics, written once: the warehouse models read them through model
+ * vars and quote them in their descriptions (the session rules are in SessionRecord.ts, the funnels
+ * in Funnels.ts).
  */
 import type { EventType } from "./Catalog.ts"
 
-const MINUTE_MS = 60_000
-const HOUR_MS = 60 * MINUTE_MS
-const DAY_MS = 24 * HOUR_MS
-
-/**
- * Sessions (DESIGN "Sessions"): per user in event-time order, a gap of more than this starts a new
- * session (exactly this continues it, as in Spark, Flink and Kafka Streams).
- */
-export const SESSION_GAP_MS = 30 * MINUTE_MS
-/** A session never spans more than this: an event later than start + this starts a new one (PostHog's cap). */
-export const SESSION_MAX_MS = 24 * HOUR_MS
+const DAY_MS = 86_400_000
 
 /** The configurator's milestones. */
 export const CONFIGURATOR_EVENTS = {

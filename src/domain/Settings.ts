@@ -1,10 +1,12 @@
 /**
- * Every setting Launchpad reads, in one `Config`-based service. Each entry names its environment
- * variable, its default and the form it expects; the README's configuration table is generated from
- * `settingsDoc` (see `pnpm launchpad config`) so the two cannot drift.
+ * Every setting Launchpad reads, in one `Config`-based service. `settingsDoc` is the one table of
+ * variables, defaults and meanings: `pnpm launchpad config` prints it, the README's configuration
+ * table is checked against it, and the defaults are read from it (`loadSettings`), so none of the
+ * three can drift.
  */
-import { Config, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "./Metrics.ts"
+
+import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "./SessionRecord.ts"
 
 /** A setting described for humans: the README table and `launchpad config` print these. */
 export interface SettingDoc {
@@ -78,6 +80,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
       "every other endpoint (KPIs, reports, live, schemas, metrics): comma-separated origins allowed to read cross-origin"
   },
   {
+    env: "LAUNCHPAD_API_TOKEN",
+    default: "(unset: no token)",
+    description:
+      "read and run endpoints (KPIs, live, reports, exports, models, schemas) need Authorization: Bearer <token> (16+ characters)"
+  },
+  {
     env: "LAUNCHPAD_IP_SALT",
     default: "(unset: drop IPs)",
     description: "ingest: salt (16+ characters) to keep a hashed client IP"
@@ -133,20 +141,32 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
   },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
-  { env: "LAUNCHPAD_SESSION_GAP_MS", default: "1800000", description: "stream: session inactivity gap (30 min)" },
-  { env: "LAUNCHPAD_SESSION_MAX_MS", default: "86400000", description: "stream: session length cap (24 h)" },
+  {
+    env: "LAUNCHPAD_SESSION_GAP_MS",
+    default: String(SESSION_GAP_MS),
+    description: "stream: session inactivity gap (30 min; the SDK rotates its session id on the same rule)"
+  },
+  {
+    env: "LAUNCHPAD_SESSION_MAX_MS",
+    default: String(SESSION_MAX_MS),
+    description: "stream: session length cap (24 h)"
+  },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
+  {
+    env: "LAUNCHPAD_MODELS_INTERVAL_S",
+    default: "60",
+    description: "warehouse: an incremental model run this often (runs never overlap)"
+  },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
 ]
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0, { message: "expected a positive integer" }))
 
-const positiveInt = (name: string, fallback: number) =>
-  Config.schema(PositiveInt, name).pipe(Config.withDefault(fallback))
+const positiveInt = (name: string) => Config.schema(PositiveInt, name)
 
-const durationMs = (name: string, fallback: number) => positiveInt(name, fallback).pipe(Config.map(Duration.millis))
+const durationMs = (name: string) => positiveInt(name).pipe(Config.map(Duration.millis))
 
 /** `host:port`, validated so that a typo fails at start, not at first connect. */
 const HostPort = Schema.String.check(
@@ -156,7 +176,7 @@ const HostPort = Schema.String.check(
 /** `*`, or origins as browsers send them (scheme, host, optional port; no path), comma-separated. */
 const CORS_ORIGIN = /^(\*|[a-z][a-z0-9+.-]*:\/\/[^/\s,]+)$/
 
-const corsOrigins = (name: string, fallback: ReadonlyArray<string>) =>
+const corsOrigins = (name: string) =>
   Config.schema(
     Schema.String.check(
       Schema.makeFilter(
@@ -166,10 +186,7 @@ const corsOrigins = (name: string, fallback: ReadonlyArray<string>) =>
       )
     ),
     name
-  ).pipe(
-    Config.map((text): ReadonlyArray<string> => text.split(",").map((origin) => origin.trim())),
-    Config.withDefault(fallback)
-  )
+  ).pipe(Config.map((text): ReadonlyArray<string> => text.split(",").map((origin) => origin.trim())))
 
 /** A salt long enough not to be guessed (it protects hashed client IPs). */
 const Secret = Schema.String.check(
@@ -227,73 +244,101 @@ const writeKeys = Config.schema(WriteKeysText, "LAUNCHPAD_WRITE_KEYS").pipe(
   Config.withDefault<ReadonlyArray<WriteKeyEntry>>([])
 )
 
-/** Read on its own by the entry point too, so `LOG_LEVEL` applies before any role's settings are loaded. */
-export const logLevelConfig = Config.LogLevel("LOG_LEVEL").pipe(Config.withDefault<"Info">("Info"))
+const logLevelConfig = Config.LogLevel("LOG_LEVEL")
 
 export const settingsConfig = Config.all({
-  port: Config.Port("PORT").pipe(Config.withDefault(8000)),
-  host: Config.NonEmptyString("HOST").pipe(Config.withDefault("127.0.0.1")),
+  port: Config.Port("PORT"),
+  host: Config.NonEmptyString("HOST"),
   brokerPort: Config.schema(
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
     "BROKER_PORT"
-  ).pipe(Config.withDefault(9092)),
-  brokerHost: Config.NonEmptyString("BROKER_HOST").pipe(Config.withDefault("127.0.0.1")),
+  ),
+  brokerHost: Config.NonEmptyString("BROKER_HOST"),
   brokerMetricsPort: Config.schema(
     Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 65535 }, { message: "expected a port 0-65535" })),
     "BROKER_METRICS_PORT"
-  ).pipe(Config.withDefault(9308)),
+  ),
   kafkaBrokers: Config.Array(HostPort, "KAFKA_BROKERS").pipe(Config.option),
-  kafkaClientId: Config.NonEmptyString("KAFKA_CLIENT_ID").pipe(Config.withDefault("launchpad")),
-  dataDir: Config.NonEmptyString("LAUNCHPAD_DATA_DIR").pipe(Config.withDefault("./data")),
-  partitions: positiveInt("LAUNCHPAD_PARTITIONS", 3),
-  brokerRetentionMs: positiveInt("LAUNCHPAD_BROKER_RETENTION_HOURS", 168).pipe(Config.map((h) => h * 3_600_000)),
-  brokerRetentionBytes: Config.Int("LAUNCHPAD_BROKER_RETENTION_BYTES").pipe(Config.withDefault(-1)),
-  brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES", 64 * 1024 * 1024),
-  brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES", 100 * 1024 * 1024),
-  autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS").pipe(Config.withDefault(true)),
+  kafkaClientId: Config.NonEmptyString("KAFKA_CLIENT_ID"),
+  dataDir: Config.NonEmptyString("LAUNCHPAD_DATA_DIR"),
+  partitions: positiveInt("LAUNCHPAD_PARTITIONS"),
+  brokerRetentionMs: positiveInt("LAUNCHPAD_BROKER_RETENTION_HOURS").pipe(Config.map((h) => h * 3_600_000)),
+  brokerRetentionBytes: Config.Int("LAUNCHPAD_BROKER_RETENTION_BYTES"),
+  brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES"),
+  brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES"),
+  autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS"),
   groupInitialDelayMs: Config.schema(
     Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
     "LAUNCHPAD_GROUP_INITIAL_DELAY_MS"
-  ).pipe(Config.withDefault(0)),
-  maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS", 500),
-  maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES", 1024 * 1024),
-  maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES", 32 * 1024),
+  ),
+  maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS"),
+  maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES"),
+  maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES"),
   writeKeys,
-  corsOrigins: corsOrigins("LAUNCHPAD_CORS_ORIGINS", ["*"]),
-  readCorsOrigins: corsOrigins("LAUNCHPAD_READ_CORS_ORIGINS", []),
+  corsOrigins: corsOrigins("LAUNCHPAD_CORS_ORIGINS"),
+  // Unset means an empty list: same origin only.
+  readCorsOrigins: corsOrigins("LAUNCHPAD_READ_CORS_ORIGINS").pipe(Config.withDefault<ReadonlyArray<string>>([])),
+  apiToken: Config.schema(Secret, "LAUNCHPAD_API_TOKEN").pipe(Config.map(Redacted.make), Config.option),
   ipSalt: Config.schema(Secret, "LAUNCHPAD_IP_SALT").pipe(Config.map(Redacted.make), Config.option),
-  maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT", 64),
-  maxBufferedBytes: positiveInt("LAUNCHPAD_MAX_BUFFERED_BYTES", 64 * 1024 * 1024),
-  minBodyBytesPerSecond: positiveInt("LAUNCHPAD_MIN_BODY_BYTES_PER_S", 1024),
-  headersTimeoutMs: positiveInt("LAUNCHPAD_HEADERS_TIMEOUT_MS", 10_000),
-  requestTimeoutMs: positiveInt("LAUNCHPAD_REQUEST_TIMEOUT_MS", 30_000),
-  keepAliveTimeoutMs: positiveInt("LAUNCHPAD_KEEPALIVE_TIMEOUT_MS", 5_000),
-  maxConnections: positiveInt("LAUNCHPAD_MAX_CONNECTIONS", 1024),
-  producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS", 10_000),
-  consumerSessionTimeoutMs: positiveInt("LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS", 10_000),
-  triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS", 1000),
-  triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS", 50_000),
-  lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS", 1000),
-  checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES", 64 * 1024 * 1024),
-  watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS", 600_000),
-  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS", SESSION_GAP_MS),
-  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS", SESSION_MAX_MS),
-  lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS", 365),
-  kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS", 7),
-  demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE", 60),
+  maxInFlight: positiveInt("LAUNCHPAD_MAX_IN_FLIGHT"),
+  maxBufferedBytes: positiveInt("LAUNCHPAD_MAX_BUFFERED_BYTES"),
+  minBodyBytesPerSecond: positiveInt("LAUNCHPAD_MIN_BODY_BYTES_PER_S"),
+  headersTimeoutMs: positiveInt("LAUNCHPAD_HEADERS_TIMEOUT_MS"),
+  requestTimeoutMs: positiveInt("LAUNCHPAD_REQUEST_TIMEOUT_MS"),
+  keepAliveTimeoutMs: positiveInt("LAUNCHPAD_KEEPALIVE_TIMEOUT_MS"),
+  maxConnections: positiveInt("LAUNCHPAD_MAX_CONNECTIONS"),
+  producerBufferRecords: positiveInt("LAUNCHPAD_PRODUCER_BUFFER_RECORDS"),
+  consumerSessionTimeoutMs: positiveInt("LAUNCHPAD_CONSUMER_SESSION_TIMEOUT_MS"),
+  triggerInterval: durationMs("LAUNCHPAD_TRIGGER_MS"),
+  triggerEvents: positiveInt("LAUNCHPAD_TRIGGER_EVENTS"),
+  lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS"),
+  checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES"),
+  watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS"),
+  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS"),
+  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
+  lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
+  kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
+  modelsInterval: positiveInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
+  demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })
 
 export type SettingsShape = Config.Success<typeof settingsConfig>
 
+/**
+ * The defaults, as text: what an unset variable reads as. They are the `default` column of
+ * `settingsDoc` (the README's table), parsed by the same `Config` as a value given in the environment,
+ * so the documented default and the effective one cannot differ. Variables documented as "(unset: …)"
+ * have none: their `Config` says what unset means.
+ */
+const documentedDefaults = ConfigProvider.fromEnvRecord(
+  Object.fromEntries(settingsDoc.filter((doc) => !doc.default.startsWith("(")).map((doc) => [doc.env, doc.default]))
+)
+
+/** `provider`, falling back to the documented defaults. */
+export const withDocumentedDefaults = (provider: ConfigProvider.ConfigProvider): ConfigProvider.ConfigProvider =>
+  ConfigProvider.orElse(provider, documentedDefaults)
+
+const parseWithDefaults = <A>(config: Config.Config<A>): Effect.Effect<A, Config.ConfigError> =>
+  Effect.gen(function* () {
+    const provider = yield* ConfigProvider.ConfigProvider
+    return yield* config.parse(withDocumentedDefaults(provider))
+  })
+
+/** Every setting, from the current `ConfigProvider` (the environment) and the documented defaults. */
+export const loadSettings = parseWithDefaults(settingsConfig)
+
+/** `LOG_LEVEL` alone: the entry point reads it before any role's settings, so it applies to their loading too. */
+export const loadLogLevel = parseWithDefaults(logLevelConfig)
+
 /** The settings service. `layer` reads the environment; `layerWith` is for tests and embedding. */
 export class Settings extends Context.Service<Settings, SettingsShape>()("launchpad/domain/Settings") {
-  static readonly layer = Layer.effect(Settings, settingsConfig)
+  static readonly layer = Layer.effect(Settings, loadSettings)
 
   static readonly layerWith = (overrides: Partial<SettingsShape>) =>
     Layer.effect(
       Settings,
-      Effect.map(settingsConfig, (base) => ({ ...base, ...overrides }))
+      Effect.map(loadSettings, (base) => ({ ...base, ...overrides }))
     )
 
   /** The embedded broker runs only when no cluster is configured. */

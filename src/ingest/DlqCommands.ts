@@ -23,8 +23,8 @@ const kafkaForTask = Layer.unwrap(
 )
 
 export const replayLayer = DeadLetterReplay.layer.pipe(
-  Layer.provide([EventConsumer.layerNoDeps, EventProducer.layerNoDeps]),
-  Layer.provide(Topics.layerNoDeps),
+  Layer.provide([EventConsumer.layer, EventProducer.layer]),
+  Layer.provide(Topics.layer),
   Layer.provide(kafkaForTask),
   Layer.provide(Settings.layer)
 )

@@ -11,6 +11,7 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { ApiTokenLayer } from "../platform/ApiToken.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { apiPaths, routerConfig } from "../platform/Routes.ts"
@@ -18,7 +19,7 @@ import { EVENT_PATHS } from "./api/Events.ts"
 import { IngestApi } from "./api/IngestApi.ts"
 import { BodyBudget } from "./server/BodyBudget.ts"
 import { EventsHandlers } from "./server/EventsHttp.ts"
-import { EventsListener, serverWith } from "./server/EventsListener.ts"
+import { EventsListener, type FrontHandler, serverWith } from "./server/EventsListener.ts"
 import { HealthHandlers } from "./server/HealthHttp.ts"
 import { Ingestor } from "./server/Ingestor.ts"
 import { MetaHandlers } from "./server/MetaHttp.ts"
@@ -47,7 +48,7 @@ export const IngestServices = Layer.mergeAll(
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(IngestApi, options).pipe(
     Layer.provide([EventsHandlers, HealthHandlers, MetaHandlers]),
-    Layer.provide(WriteKeyAuthLayer)
+    Layer.provide([WriteKeyAuthLayer, ApiTokenLayer])
   )
 
 /**
@@ -73,6 +74,8 @@ export interface ServerOptions {
   readonly port?: number
   /** false: the router answers the event POSTs too (tests compare the two paths). */
   readonly eventsListener?: boolean
+  /** Handlers tried after the events listener and before the router (the web app's dev server). */
+  readonly front?: ReadonlyArray<FrontHandler>
 }
 
 /**
@@ -92,7 +95,8 @@ export const serveWithListener = <E, R>(routes: Layer.Layer<never, E, R>, option
         )
       }
       const limited = limitedServer(serverLimitsOf(settings))
-      const server = options.eventsListener === false ? limited : serverWith(listener, limited)
+      const front = [...(options.eventsListener === false ? [] : [listener]), ...(options.front ?? [])]
+      const server = front.length === 0 ? limited : serverWith(front, limited)
       return HttpRouter.serve(routes, { disableLogger: true, routerConfig }).pipe(
         Layer.provideMerge(NodeHttpServer.layer(server, { port: options.port ?? settings.port, host: settings.host }))
       )

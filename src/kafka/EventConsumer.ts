@@ -577,11 +577,5 @@ export class EventConsumer extends Context.Service<EventConsumer, EventConsumerS
   "launchpad/kafka/EventConsumer"
 ) {
   /** Needs `Kafka`, `Topics` (a group subscribes once the topics exist) and `Settings`. */
-  static readonly layerNoDeps = Layer.effect(EventConsumer, make)
-
-  static readonly layer = EventConsumer.layerNoDeps.pipe(
-    Layer.provide(Topics.layer),
-    Layer.provide(Kafka.layer),
-    Layer.provide(Settings.layer)
-  )
+  static readonly layer = Layer.effect(EventConsumer, make)
 }

@@ -550,12 +550,6 @@ export class EventProducer extends Context.Service<EventProducer, EventProducerS
   /** With tuning (tests use small buffers and fast retries); needs `Kafka` and `Settings`. */
   static readonly layerWith = (options: EventProducerOptions) => Layer.effect(EventProducer, make(options))
 
-  static readonly layerNoDeps = EventProducer.layerWith({})
-
-  /** Bootstraps the topics first, so nothing is produced into an auto-created topic of the wrong shape. */
-  static readonly layer = EventProducer.layerNoDeps.pipe(
-    Layer.provide(Topics.layer),
-    Layer.provide(Kafka.layer),
-    Layer.provide(Settings.layer)
-  )
+  /** Needs `Kafka`, `Topics` (the producers connect once the topics exist) and `Settings`. */
+  static readonly layer = EventProducer.layerWith({})
 }

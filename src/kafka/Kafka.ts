@@ -1,9 +1,9 @@
 /**
- * The Kafka client: one kafkajs `Kafka` instance per process, pointed at `KAFKA_BROKERS` when set and
- * at the embedded broker otherwise. Producers, consumers and admin clients are created from it by the
+ * The Kafka client: one kafkajs `Kafka` instance per process, pointed at a cluster's brokers or at the
+ * embedded broker (the composition root, src/app/Roles.ts, decides which). Producers, consumers and admin clients are created from it by the
  * services next to this file; nothing else in the code base should construct kafkajs objects.
  */
-import { Context, Duration, Effect, Layer, Option, Schema } from "effect"
+import { Context, Duration, Effect, Layer, Schema } from "effect"
 import { Kafka as KafkaJs, type LogEntry, logLevel, type RetryOptions } from "kafkajs"
 import { Settings } from "../domain/Settings.ts"
 import { EmbeddedBroker } from "./embedded/EmbeddedBroker.ts"
@@ -164,23 +164,4 @@ export class Kafka extends Context.Service<Kafka, KafkaShape>()("launchpad/kafka
         return yield* make(broker.brokers, settings.kafkaClientId, true, options)
       })
     )
-
-  /**
-   * `KAFKA_BROKERS` set: that cluster. Unset: start the embedded broker (scoped to this layer) and
-   * connect to it. Needs `Settings`.
-   */
-  static readonly layerFromSettings = (options: KafkaClientOptions = {}) =>
-    Layer.unwrap(
-      Effect.gen(function* () {
-        const settings = yield* Settings
-        return Option.match(settings.kafkaBrokers, {
-          onSome: (brokers) => Layer.effect(Kafka, make(brokers, settings.kafkaClientId, false, options)),
-          onNone: () => Kafka.layerEmbedded(options).pipe(Layer.provide(EmbeddedBroker.layer))
-        })
-      })
-    )
-
-  static readonly layerNoDeps = Kafka.layerFromSettings()
-
-  static readonly layer = Kafka.layerNoDeps.pipe(Layer.provide(Settings.layer))
 }

@@ -155,7 +155,7 @@ export interface TopicsShape {
  * wrong shape.
  */
 export class Topics extends Context.Service<Topics, TopicsShape>()("launchpad/kafka/Topics") {
-  static readonly layerNoDeps = Layer.effect(
+  static readonly layer = Layer.effect(
     Topics,
     Effect.gen(function* () {
       const settings = yield* Settings
@@ -177,6 +177,4 @@ export class Topics extends Context.Service<Topics, TopicsShape>()("launchpad/ka
       return Topics.of({ specs, ready: Deferred.await(done), isReady: Deferred.isDone(done) })
     })
   )
-
-  static readonly layer = Topics.layerNoDeps.pipe(Layer.provide(Kafka.layer), Layer.provide(Settings.layer))
 }

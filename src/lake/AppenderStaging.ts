@@ -6,7 +6,7 @@
  * events (see EventJsonStaging.ts).
  */
 import type { DuckDBAppender, DuckDBConnection } from "@duckdb/node-api"
-import { sqlIdent, sqlString } from "./DuckDb.ts"
+import { sqlIdent, sqlString } from "../sql/SqlText.ts"
 import type { Cell, LakeColumnType, LakeTable } from "./LakeTable.ts"
 import type { PartitionTarget, StagedBatch } from "./ParquetFileWriter.ts"
 

@@ -6,17 +6,20 @@
  */
 import * as path from "node:path"
 import { Clock, Context, Effect, Layer, Metric, Schema } from "effect"
+import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
-import { DuckDb, type DuckDbError, type DuckDbShape, sqlIdent, sqlString } from "./DuckDb.ts"
 import {
+  type FileIoError,
   fsyncFile,
-  type LakeIoError,
   removeFilesDurable,
   removeQuietly,
   renameDurable,
   statIfExists,
   writeFileAtomic
-} from "./LakeFs.ts"
+} from "../platform/DurableFiles.ts"
+import type { DuckDbClientShape } from "../sql/DuckDbClient.ts"
+import { sqlIdent, sqlString } from "../sql/SqlText.ts"
+import { LakeEngine, queryRows, runStatement } from "./LakeEngine.ts"
 import {
   compactedFileName,
   compactionHash,
@@ -41,8 +44,8 @@ export class CompactionError extends Schema.TaggedError<CompactionError>()("Comp
 }) {}
 
 export type CompactionFailure =
-  | DuckDbError
-  | LakeIoError
+  | SqlError.SqlError
+  | FileIoError
   | LakeManifestError
   | LakeBusy
   | LakeLockError
@@ -102,16 +105,21 @@ const repair = Effect.fnUntraced(function* (state: PartitionState, nowMs: number
   return { repaired, tempsRemoved: stale.length } satisfies Repair
 })
 
-const fileRows = (duck: DuckDbShape, files: ReadonlyArray<string>) =>
+const fileRows = (duck: DuckDbClientShape, files: ReadonlyArray<string>) =>
   Effect.map(
-    duck.query(
+    queryRows(
+      duck,
       `SELECT coalesce(sum(num_rows), 0)::BIGINT AS n FROM parquet_file_metadata([${files.map(sqlString).join(", ")}])`
     ),
     (rows) => Number(rows[0]?.n ?? 0)
   )
 
 /** Merges a partition's live files into one and swaps it in; the lock is held. */
-const compactPartition = Effect.fnUntraced(function* (duck: DuckDbShape, table: LakeTable, state: PartitionState) {
+const compactPartition = Effect.fnUntraced(function* (
+  duck: DuckDbClientShape,
+  table: LakeTable,
+  state: PartitionState
+) {
   const inputs = state.live
   const hash = compactionHash(inputs)
   const output = compactedFileName(hash)
@@ -120,7 +128,8 @@ const compactPartition = Effect.fnUntraced(function* (duck: DuckDbShape, table: 
   const order = table.sortKey.map(sqlIdent).join(", ")
 
   const merge = Effect.gen(function* () {
-    yield* duck.run(
+    yield* runStatement(
+      duck,
       `COPY (SELECT * FROM read_parquet([${inputPaths.map(sqlString).join(", ")}], hive_partitioning = false, ` +
         `union_by_name = true) ORDER BY ${order}) TO ${sqlString(temp)} (FORMAT PARQUET, COMPRESSION ZSTD)`
     )
@@ -168,7 +177,7 @@ export class Compaction extends Context.Service<Compaction, CompactionShape>()("
   static readonly layer = Layer.effect(
     Compaction,
     Effect.gen(function* () {
-      const duck = yield* DuckDb
+      const duck = yield* LakeEngine
       const { dataDir } = yield* Settings
 
       const runTable = Effect.fnUntraced(function* (table: LakeTable, nowMs: number) {

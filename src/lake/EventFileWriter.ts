@@ -5,10 +5,11 @@
  * rewrites the same names with the same content.
  */
 import { Context, Effect, Layer } from "effect"
+import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
-import { DuckDb, type DuckDbError } from "./DuckDb.ts"
+import type { FileIoError } from "../platform/DurableFiles.ts"
 import { eventJsonStaging } from "./EventJsonStaging.ts"
-import type { LakeIoError } from "./LakeFs.ts"
+import { LakeEngine } from "./LakeEngine.ts"
 import { type EventLakeRow, eventsTable } from "./LakeTable.ts"
 import type { LakeManifestError } from "./Manifest.ts"
 import { type BatchId, type LakeWriteError, type WrittenFile, writeBatchFiles } from "./ParquetFileWriter.ts"
@@ -17,7 +18,7 @@ export interface EventBatch extends BatchId {
   readonly rows: ReadonlyArray<EventLakeRow>
 }
 
-export type LakeWriterError = DuckDbError | LakeIoError | LakeManifestError | LakeWriteError
+export type LakeWriterError = SqlError.SqlError | FileIoError | LakeManifestError | LakeWriteError
 
 export class EventFileWriter extends Context.Service<
   EventFileWriter,
@@ -29,7 +30,7 @@ export class EventFileWriter extends Context.Service<
   static readonly layer = Layer.effect(
     EventFileWriter,
     Effect.gen(function* () {
-      const duck = yield* DuckDb
+      const duck = yield* LakeEngine
       const { dataDir } = yield* Settings
       const write = Effect.fn("EventFileWriter.write")(function* (batch: EventBatch) {
         return yield* writeBatchFiles(duck, dataDir, eventsTable, batch, eventJsonStaging(batch.rows))

@@ -5,13 +5,15 @@
  */
 import * as path from "node:path"
 import { Context, Effect, Layer } from "effect"
+import type { SqlError } from "effect/sql"
 import { Settings } from "../domain/Settings.ts"
-import { DuckDb, type DuckDbError, type Row, sqlIdent, sqlString } from "./DuckDb.ts"
-import type { LakeIoError } from "./LakeFs.ts"
+import type { FileIoError } from "../platform/DurableFiles.ts"
+import { sqlIdent, sqlString } from "../sql/SqlText.ts"
+import { LakeEngine, queryRows, type Row } from "./LakeEngine.ts"
 import { eventsTable, type LakeTable, sessionsTable } from "./LakeTable.ts"
 import { type LakeManifestError, listPartitions, readPartition } from "./Manifest.ts"
 
-export type LakeReadError = LakeIoError | LakeManifestError | DuckDbError
+export type LakeReadError = FileIoError | LakeManifestError | SqlError.SqlError
 
 /** The hive partition columns of a table with their SQL types (`event_hour=05` reads as 5). */
 export const partitionColumns = (table: LakeTable): ReadonlyArray<{ readonly name: string; readonly type: string }> =>
@@ -48,16 +50,16 @@ const REPLANS = 20
 
 export interface LakeReaderShape {
   /** Live files of a table (absolute paths, sorted by partition then name). */
-  readonly files: (table: LakeTable) => Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
-  readonly eventFiles: Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
-  readonly sessionFiles: Effect.Effect<ReadonlyArray<string>, LakeIoError | LakeManifestError>
+  readonly files: (table: LakeTable) => Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
+  readonly eventFiles: Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
+  readonly sessionFiles: Effect.Effect<ReadonlyArray<string>, FileIoError | LakeManifestError>
   /**
    * Runs DuckDB work over the table's live files; if compaction or retention removed a listed file
    * before DuckDB opened it, lists again and re-runs.
    */
   readonly withFiles: <A>(
     table: LakeTable,
-    f: (files: ReadonlyArray<string>) => Effect.Effect<A, DuckDbError>
+    f: (files: ReadonlyArray<string>) => Effect.Effect<A, SqlError.SqlError>
   ) => Effect.Effect<A, LakeReadError>
   /** Runs `sql(relation)` where `relation` reads the table's live files (`relationSql`), as `withFiles`. */
   readonly query: (
@@ -70,7 +72,7 @@ export class LakeReader extends Context.Service<LakeReader, LakeReaderShape>()("
   static readonly layer = Layer.effect(
     LakeReader,
     Effect.gen(function* () {
-      const duck = yield* DuckDb
+      const duck = yield* LakeEngine
       const { dataDir } = yield* Settings
 
       const files = Effect.fn("LakeReader.files")(function* (table: LakeTable) {
@@ -84,7 +86,7 @@ export class LakeReader extends Context.Service<LakeReader, LakeReaderShape>()("
 
       const withFiles = Effect.fn("LakeReader.withFiles")(function* <A>(
         table: LakeTable,
-        f: (files: ReadonlyArray<string>) => Effect.Effect<A, DuckDbError>
+        f: (files: ReadonlyArray<string>) => Effect.Effect<A, SqlError.SqlError>
       ) {
         for (let attempt = 1; ; attempt++) {
           const result = yield* Effect.result(f(yield* files(table)))
@@ -94,7 +96,7 @@ export class LakeReader extends Context.Service<LakeReader, LakeReaderShape>()("
       })
 
       const query = (table: LakeTable, sql: (relation: string) => string) =>
-        withFiles(table, (live) => duck.query(sql(relationSql(table, live))))
+        withFiles(table, (live) => queryRows(duck, sql(relationSql(table, live))))
 
       return LakeReader.of({
         files,

@@ -5,7 +5,8 @@
 import * as path from "node:path"
 import { Context, Effect, Layer } from "effect"
 import { Settings } from "../domain/Settings.ts"
-import { DuckDb, sqlString } from "./DuckDb.ts"
+import { sqlString } from "../sql/SqlText.ts"
+import { LakeEngine, queryRows } from "./LakeEngine.ts"
 import { tableRoot } from "./LakeLayout.ts"
 import { type LakeReadError, LakeReader } from "./LakeReader.ts"
 import { type LakeTable, lakeTables } from "./LakeTable.ts"
@@ -30,7 +31,7 @@ export class LakeStats extends Context.Service<
   static readonly layer = Layer.effect(
     LakeStats,
     Effect.gen(function* () {
-      const duck = yield* DuckDb
+      const duck = yield* LakeEngine
       const reader = yield* LakeReader
       const { dataDir } = yield* Settings
 
@@ -38,7 +39,8 @@ export class LakeStats extends Context.Service<
         const rows = yield* reader.withFiles(table, (files) => {
           if (files.length === 0) return Effect.succeed([])
           const list = `[${files.map(sqlString).join(", ")}]`
-          return duck.query(
+          return queryRows(
+            duck,
             `WITH f AS (SELECT file_name, num_rows, file_size_bytes FROM parquet_file_metadata(${list})), ` +
               `t AS (SELECT file_name, min(stats_min_value::TIMESTAMPTZ) AS min_time, ` +
               `max(stats_max_value::TIMESTAMPTZ) AS max_time FROM parquet_metadata(${list}) ` +

@@ -7,7 +7,7 @@
 
 import type { EnrichedEvent } from "../domain/Catalog.ts"
 import { columns, type DuckDbType } from "../domain/Columns.ts"
-import type { SessionRecord } from "../stream/Sessions.ts"
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import type { RawEventJson } from "./RawJson.ts"
 
 export type LakeColumnType = DuckDbType | "BIGINT"

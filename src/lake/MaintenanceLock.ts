@@ -6,7 +6,7 @@
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Schema } from "effect"
-import { ensureDir } from "./LakeFs.ts"
+import { ensureDir } from "../platform/DurableFiles.ts"
 import { lakeRoot } from "./LakeLayout.ts"
 
 export class LakeBusy extends Schema.TaggedError<LakeBusy>()("LakeBusy", {

@@ -4,7 +4,7 @@
  */
 import * as path from "node:path"
 import { Effect, Schema } from "effect"
-import { type DirEntry, type LakeIoError, listDir, readTextIfExists } from "./LakeFs.ts"
+import { type DirEntry, type FileIoError, listDir, readTextIfExists } from "../platform/DurableFiles.ts"
 import { isCompactionRecord, isDataFile, isTempFile, parsePartition, tableRoot } from "./LakeLayout.ts"
 import type { LakeTable } from "./LakeTable.ts"
 
@@ -96,7 +96,7 @@ export const readPartition = Effect.fn("Manifest.readPartition")(function* (
   table: LakeTable,
   dataDir: string,
   relative: string
-): Effect.fn.Return<PartitionState, LakeIoError | LakeManifestError> {
+): Effect.fn.Return<PartitionState, FileIoError | LakeManifestError> {
   const dir = path.join(tableRoot(dataDir, table), relative)
   for (;;) {
     const entries = yield* stableListing(dir)

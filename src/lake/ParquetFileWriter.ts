@@ -8,8 +8,15 @@
 import * as path from "node:path"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Clock, Effect, Schema } from "effect"
-import type { DuckDbShape } from "./DuckDb.ts"
-import { ensureDir, fsyncFile, removeFilesDurable, removeQuietly, renameDurable, statIfExists } from "./LakeFs.ts"
+import {
+  ensureDir,
+  fsyncFile,
+  removeFilesDurable,
+  removeQuietly,
+  renameDurable,
+  statIfExists
+} from "../platform/DurableFiles.ts"
+import type { DuckDbClientShape } from "../sql/DuckDbClient.ts"
 import { partFileName, partitionOf, tempName } from "./LakeLayout.ts"
 import { recordWrite } from "./LakeMetrics.ts"
 import type { LakeTable } from "./LakeTable.ts"
@@ -61,7 +68,7 @@ const HOUR_MS = 3_600_000
 
 /** Writes one micro-batch's rows of `table`; see the module comment. */
 export const writeBatchFiles = Effect.fn("ParquetFileWriter.write")(function* (
-  duck: DuckDbShape,
+  duck: DuckDbClientShape,
   dataDir: string,
   table: LakeTable,
   batch: BatchId,
@@ -102,7 +109,9 @@ export const writeBatchFiles = Effect.fn("ParquetFileWriter.write")(function* (
   }
   if (targets.length === 0) return []
 
-  const stageAndCopy = duck.use(`write ${table.name} ${name}`, (connection) => staged.copy(connection, targets))
+  const stageAndCopy = duck.withConnection(`write ${table.name} ${name}`, (connection) =>
+    staged.copy(connection, targets)
+  )
 
   const publish = Effect.forEach(targets, (target) =>
     Effect.gen(function* () {

@@ -6,7 +6,7 @@
 import * as path from "node:path"
 import { Clock, Context, Effect, Layer, Metric } from "effect"
 import { Settings } from "../domain/Settings.ts"
-import { ensureDir, type LakeIoError, listDir, removeTree, renameDurable } from "./LakeFs.ts"
+import { ensureDir, type FileIoError, listDir, removeTree, renameDurable } from "../platform/DurableFiles.ts"
 import { parseDateDir, tableRoot, trashRoot } from "./LakeLayout.ts"
 import { partitionsDeleted } from "./LakeMetrics.ts"
 import { lakeTables } from "./LakeTable.ts"
@@ -23,7 +23,7 @@ export class Retention extends Context.Service<
   Retention,
   {
     /** Deletes the date partitions older than the retention and returns them. */
-    readonly run: Effect.Effect<ReadonlyArray<DeletedPartition>, LakeIoError | LakeBusy | LakeLockError>
+    readonly run: Effect.Effect<ReadonlyArray<DeletedPartition>, FileIoError | LakeBusy | LakeLockError>
   }
 >()("launchpad/lake/Retention") {
   static readonly layer = Layer.effect(

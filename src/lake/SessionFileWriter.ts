@@ -5,8 +5,8 @@
 import { Context, Effect, Layer } from "effect"
 import { Settings } from "../domain/Settings.ts"
 import { appenderStaging } from "./AppenderStaging.ts"
-import { DuckDb } from "./DuckDb.ts"
 import type { LakeWriterError } from "./EventFileWriter.ts"
+import { LakeEngine } from "./LakeEngine.ts"
 import { type SessionRow, sessionCells, sessionsTable } from "./LakeTable.ts"
 import { type BatchId, type WrittenFile, writeBatchFiles } from "./ParquetFileWriter.ts"
 
@@ -24,7 +24,7 @@ export class SessionFileWriter extends Context.Service<
   static readonly layer = Layer.effect(
     SessionFileWriter,
     Effect.gen(function* () {
-      const duck = yield* DuckDb
+      const duck = yield* LakeEngine
       const { dataDir } = yield* Settings
       const write = Effect.fn("SessionFileWriter.write")(function* (batch: SessionBatch) {
         const rows = batch.rows.map((row) => ({ timeMs: row.startMs, cells: sessionCells(row) }))

@@ -15,6 +15,9 @@ import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
 import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
+import { LakeEngine } from "../lake/LakeEngine.ts"
+import { LakeReader } from "../lake/LakeReader.ts"
+import { ApiTokenLayer } from "../platform/ApiToken.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { opsRoutes } from "../platform/OpsRoutes.ts"
@@ -23,17 +26,23 @@ import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
 import { LiveUpdates } from "./live/LiveUpdates.ts"
+import { ModelDocs } from "./runner/ModelDocs.ts"
+import { ModelRunner } from "./runner/ModelRunner.ts"
+import { ModelSchedule } from "./runner/ModelSchedule.ts"
+import { ModelProject } from "./runner/Project.ts"
+import { RunStore } from "./runner/RunStore.ts"
 import { KpisHandlers, QueryErrorsLayer } from "./server/KpisHttp.ts"
 import { LiveHandlers } from "./server/LiveHttp.ts"
+import { ModelsHandlers } from "./server/ModelsHttp.ts"
 import { Warehouse } from "./warehouse/Warehouse.ts"
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(WarehouseApi, options).pipe(
-    Layer.provide([KpisHandlers, LiveHandlers]),
-    Layer.provide(QueryErrorsLayer)
+    Layer.provide([KpisHandlers, LiveHandlers, ModelsHandlers]),
+    Layer.provide([QueryErrorsLayer, ApiTokenLayer])
   )
 
-/** `/api/v1/kpis/latest`, `/api/v1/kpis`, `/api/v1/funnel`, `/api/v1/live`; needs `KpiQueries` and `LiveUpdates`. */
+/** The KPI, live and model endpoints; needs the warehouse services. */
 export const WarehouseRoutes = apiRoutes({})
 
 /**
@@ -53,10 +62,24 @@ const standaloneRoutes = Layer.unwrap(
   })
 ).pipe(Layer.provide(KafkaHealth.layer))
 
-/** The warehouse database, its queries, the live feed and the `kpi_minute` sink running in the background. */
+/**
+ * The model layer over the warehouse and the lake: the project (its SQL and declarations, checked at
+ * start), the runner, the docs and the run log. Needs the warehouse (`DuckDbClient`), the lake's
+ * reader and engine, and `Settings`.
+ */
+export const ModelServices = Layer.mergeAll(ModelRunner.layer, ModelDocs.layer).pipe(
+  Layer.provideMerge(Layer.mergeAll(RunStore.layer, ModelProject.layer))
+)
+
+/**
+ * The warehouse database, its KPI queries, the live feed and the model layer, with the `kpi_minute`
+ * sink and the scheduled model run in the background.
+ */
 export const warehouseServices = (sink: KpiMinuteSinkOptions = {}) =>
-  KpiMinuteSink.layerWith(sink).pipe(
-    Layer.provideMerge(Layer.mergeAll(KpiQueries.layer, LiveUpdates.layer)),
+  Layer.mergeAll(KpiMinuteSink.layerWith(sink), ModelSchedule.layer).pipe(
+    Layer.provideMerge(Layer.mergeAll(KpiQueries.layer, LiveUpdates.layer, ModelServices)),
+    Layer.provideMerge(LakeReader.layer),
+    Layer.provideMerge(LakeEngine.layer),
     Layer.provideMerge(Warehouse.layer)
   )
 

@@ -3,7 +3,7 @@
  * `Journeys`, and their events are POSTed to the ingest API in real time, exactly as the SDK would
  * (batched, with `sent_at`, retried with the same event ids after a 503 or a refused connection).
  */
-import { Context, Duration, Effect, Layer, Metric, Schedule, Schema } from "effect"
+import { Clock, Context, Duration, Effect, Layer, Metric, Schedule, Schema } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import type { EventOf, EventType } from "../domain/SdkTypes.ts"
 import { formatTimestamp } from "../domain/Timestamp.ts"
@@ -45,7 +45,7 @@ export class Simulator extends Context.Service<Simulator, SimulatorShape>()("lau
       Effect.gen(function* () {
         const client = (yield* HttpClient.HttpClient).pipe(HttpClient.filterStatusOk)
         const random = makeRandom(options.seed)
-        const startedAt = Date.now()
+        const startedAt = yield* Clock.currentTimeMillis
         const pending: Array<TimedEvent> = []
         let retry: Array<EventOf<EventType>> = []
         let users = 0
@@ -70,8 +70,8 @@ export class Simulator extends Context.Service<Simulator, SimulatorShape>()("lau
           return pending.splice(0, due).map((timed) => timed.event)
         }
 
-        const post = (events: ReadonlyArray<EventOf<EventType>>) => {
-          const sentAt = formatTimestamp(Date.now())
+        const post = (events: ReadonlyArray<EventOf<EventType>>, nowMs: number) => {
+          const sentAt = formatTimestamp(nowMs)
           return HttpClientRequest.post(`${options.baseUrl}/api/v1/events/batch`).pipe(
             HttpClientRequest.bodyJsonUnsafe({ events: events.map((event) => ({ ...event, sent_at: sentAt })) }),
             client.execute,
@@ -80,13 +80,13 @@ export class Simulator extends Context.Service<Simulator, SimulatorShape>()("lau
         }
 
         const tick = Effect.gen(function* () {
-          const nowMs = Date.now()
+          const nowMs = yield* Clock.currentTimeMillis
           startJourneys(nowMs)
           const batch = [...retry, ...takeDue(nowMs)]
           retry = []
           for (let i = 0; i < batch.length; i += MAX_BATCH) {
             const chunk = batch.slice(i, i + MAX_BATCH)
-            const result = yield* post(chunk).pipe(Effect.option)
+            const result = yield* post(chunk, nowMs).pipe(Effect.option)
             if (result._tag === "Some") {
               sent += result.value.accepted
               rejected += result.value.rejected

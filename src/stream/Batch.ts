@@ -5,15 +5,10 @@
  * evict dedup entries under the new W. `processBatch`, `closeAll` and `dropPartitions` take ownership
  * of the state they are given (see `State.ts`).
  */
+
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import { dropDedupPartitions, evictDedup, isDuplicate } from "./Dedup.ts"
-import type { WindowAccumulator } from "./Measures.ts"
-import {
-  addSessionEvents,
-  dropSessionPartitions,
-  type SessionRecord,
-  type SessionRules,
-  settleSessions
-} from "./Sessions.ts"
+import { addSessionEvents, dropSessionPartitions, type SessionRules, settleSessions } from "./Sessions.ts"
 import { type StreamState, takeOwnership } from "./State.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 import { advanceWatermark, isLate } from "./Watermark.ts"
@@ -23,6 +18,7 @@ import {
   closeWindows,
   dropWindowPartitions,
   isWindowClosed,
+  type WindowAccumulator,
   type WindowUpdate,
   windowUpdates
 } from "./Windows.ts"

@@ -20,10 +20,10 @@
 import { Effect, Schema } from "effect"
 import type { LakeRow, StreamRules } from "./Batch.ts"
 import {
-  decodeWindow,
+  decodeWindowOf,
   encodeWindow,
+  SNAPSHOT_VERSION,
   WatermarkJson,
-  WindowJson,
   watermarkFromJson,
   watermarkToJson
 } from "./Checkpoint.ts"
@@ -31,7 +31,7 @@ import { evictDedup, recordDedup } from "./Dedup.ts"
 import { addSessionEvents, type SessionEvent, settleSessions } from "./Sessions.ts"
 import { assertCurrent, type StreamState, takeOwnership } from "./State.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
-import { closeWindows } from "./Windows.ts"
+import { closeWindows, type WindowAccumulator } from "./Windows.ts"
 
 const TimeMs = Schema.Int
 const NullableString = Schema.NullOr(Schema.String)
@@ -48,17 +48,29 @@ const AcceptedEventJson = Schema.Tuple([
   NullableString
 ])
 
-export const ChangelogLine = Schema.Struct({
+/** A line as written; its windows are in the format of the snapshot it follows (Checkpoint.ts). */
+const ChangelogLineJson = Schema.Struct({
   /** The plan this line's batch finished: lines follow their snapshot's `seq` one by one. */
   seq: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   watermarkMs: WatermarkJson,
   events: Schema.Array(Schema.Union([LateEventJson, AcceptedEventJson])),
-  windows: Schema.Array(WindowJson)
+  windows: Schema.Array(Schema.Unknown)
 })
 
-export type ChangelogLine = typeof ChangelogLine.Type
+export interface ChangelogLine extends Omit<typeof ChangelogLineJson.Type, "windows"> {
+  readonly windows: ReadonlyArray<WindowAccumulator>
+}
 
-export const decodeChangelogLine = Schema.decodeUnknownEffect(Schema.fromJsonString(ChangelogLine))
+const decodeLineJson = Schema.decodeUnknownEffect(Schema.fromJsonString(ChangelogLineJson))
+
+/** Decodes a line whose windows are in snapshot format `windowFormat` (today's by default). */
+export const decodeChangelogLine = (text: string, windowFormat: 1 | 2 = SNAPSHOT_VERSION) =>
+  Effect.flatMap(decodeLineJson(text), (line) =>
+    Effect.map(
+      Effect.forEach(line.windows, decodeWindowOf(windowFormat)),
+      (windows): ChangelogLine => ({ ...line, windows })
+    )
+  )
 
 /** What one batch changed in a partition's state, as the processor sees it. */
 export interface StateDelta {
@@ -76,7 +88,7 @@ export const changelogLine = (seq: number, state: StreamState, delta: StateDelta
       ? [e.eventId, e.eventTimeMs]
       : [e.eventId, e.eventTimeMs, e.userId, e.eventType, e.deviceType, e.utmSource, e.utmMedium, e.utmCampaign]
   )
-  const windows: Array<typeof WindowJson.Type> = []
+  const windows: Array<ReturnType<typeof encodeWindow>> = []
   for (const key of delta.windows) {
     const acc = state.windows.byPartition.get(key.partition)?.get(key.minuteStartMs)
     if (acc !== undefined) windows.push(encodeWindow(acc))
@@ -118,7 +130,7 @@ export const applyChangelogLine = (
       minutes = new Map()
       state.windows.byPartition.set(window.partition, minutes)
     }
-    minutes.set(window.minuteStartMs, decodeWindow(window))
+    minutes.set(window.minuteStartMs, window)
   }
   closeWindows(state.windows, watermarkMs)
   evictDedup(state.dedup, watermarkMs, rules.delayMs)
@@ -131,12 +143,13 @@ export const replayChangelog = Effect.fnUntraced(function* (
   lines: ReadonlyArray<string>,
   fromSeq: number,
   partition: number,
-  rules: StreamRules
+  rules: StreamRules,
+  windowFormat: 1 | 2 = SNAPSHOT_VERSION
 ) {
   let current = state
   let seq = fromSeq
   for (const text of lines) {
-    const line = yield* decodeChangelogLine(text)
+    const line = yield* decodeChangelogLine(text, windowFormat)
     if (line.seq !== seq + 1) return yield* Effect.fail(new Error(`changelog line of seq ${line.seq} after ${seq}`))
     for (const window of line.windows) {
       if (window.partition !== partition) {

@@ -6,11 +6,12 @@
  * at 5k events/s the horizon's state is hundreds of MB of JSON, past V8's longest string.
  */
 import { Effect, Schema } from "effect"
+import { AccumulatorsJsonSchema, decodeAccumulators, encodeAccumulators } from "../domain/KpiMeasures.ts"
+import { migrateWindowV1 } from "./CheckpointMigrations.ts"
 import { restoreDedup } from "./Dedup.ts"
-import { LATENCY_BUCKET_BOUNDS_MS, measuresOf, type WindowAccumulator } from "./Measures.ts"
 import { restoreSessions, type UserSessions } from "./Sessions.ts"
 import { assertCurrent, restoreState, type StreamState } from "./State.ts"
-import { restoreWindows } from "./Windows.ts"
+import { restoreWindows, type WindowAccumulator } from "./Windows.ts"
 
 const TimeMs = Schema.Int
 const Partition = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
@@ -54,42 +55,36 @@ const UserSessionsJson = Schema.Struct({
   pending: Schema.Array(SessionEventJson)
 })
 
-const CountsJson = Schema.Record(Schema.String, Count)
-
+/**
+ * An open window: its measures' accumulators (domain/KpiMeasures.ts), distinct measures with their
+ * ids (not their size), so that a restored window keeps counting distinct users.
+ */
 export const WindowJson = Schema.Struct({
   minuteStartMs: TimeMs,
   partition: Partition,
-  events: Count,
-  eventsByType: CountsJson,
-  users: Schema.Array(Schema.String),
-  sessionsStarted: Count,
-  configuratorStarts: Count,
-  configuratorCompletions: Count,
-  funnelSteps: CountsJson,
-  purchases: Count,
-  revenueByCurrency: Schema.Record(Schema.String, Schema.Int),
-  latencyBuckets: Schema.Array(Count).check(
-    Schema.isBetweenLength(LATENCY_BUCKET_BOUNDS_MS.length + 1, LATENCY_BUCKET_BOUNDS_MS.length + 1)
-  )
+  measures: AccumulatorsJsonSchema
 })
 
-/** An open window with its user set (not its size), so that a restored window keeps counting distinct users. */
-export const encodeWindow = (acc: WindowAccumulator): typeof WindowJson.Type => {
-  const { distinctUsers: _size, ...measures } = measuresOf(acc)
-  return { minuteStartMs: acc.minuteStartMs, partition: acc.partition, ...measures, users: [...acc.users] }
-}
+export const encodeWindow = (acc: WindowAccumulator): typeof WindowJson.Type => ({
+  minuteStartMs: acc.minuteStartMs,
+  partition: acc.partition,
+  measures: encodeAccumulators(acc.measures)
+})
 
 export const decodeWindow = (w: typeof WindowJson.Type): WindowAccumulator => ({
-  ...w,
-  eventsByType: new Map(Object.entries(w.eventsByType)),
-  users: new Set(w.users),
-  funnelSteps: new Map(Object.entries(w.funnelSteps)),
-  revenueByCurrency: new Map(Object.entries(w.revenueByCurrency)),
-  latencyBuckets: [...w.latencyBuckets]
+  minuteStartMs: w.minuteStartMs,
+  partition: w.partition,
+  measures: decodeAccumulators(w.measures)
 })
 
+/**
+ * Snapshot format 2: windows carry their measures under `measures` (derived from KPI_MEASURES).
+ * Format 1 (before the measures had one definition) is read through `CheckpointMigrations.ts`.
+ */
+export const SNAPSHOT_VERSION = 2
+
 export const StreamCheckpoint = Schema.Struct({
-  version: Schema.Literal(1),
+  version: Schema.Literal(SNAPSHOT_VERSION),
   watermarkMs: WatermarkJson,
   /** [eventId, first event time, partition] */
   dedup: Schema.Array(Schema.Tuple([Schema.String, TimeMs, Partition])),
@@ -138,7 +133,7 @@ const decodeUser = (u: typeof UserSessionsJson.Type): UserSessions => ({
 export const encodeState = (state: StreamState): StreamCheckpoint => {
   assertCurrent(state)
   return {
-    version: 1,
+    version: SNAPSHOT_VERSION,
     watermarkMs: watermarkToJson(state.watermarkMs),
     dedup: Array.from(state.dedup.entries, ([eventId, e]) => [eventId, e.firstEventTimeMs, e.partition] as const),
     users: Array.from(state.sessions.users.values(), encodeUser),
@@ -148,14 +143,21 @@ export const encodeState = (state: StreamState): StreamCheckpoint => {
   }
 }
 
-const SnapshotHeader = Schema.Struct({ version: Schema.Literal(1), watermarkMs: WatermarkJson })
+const SnapshotHeader = Schema.Struct({ version: Schema.Literals([1, SNAPSHOT_VERSION]), watermarkMs: WatermarkJson })
 const SnapshotPart = Schema.Union([
   Schema.Struct({ dedup: StreamCheckpoint.fields.dedup }),
   Schema.Struct({ users: StreamCheckpoint.fields.users }),
-  Schema.Struct({ windows: StreamCheckpoint.fields.windows })
+  Schema.Struct({ windows: Schema.Array(Schema.Unknown) })
 ])
 const decodeHeader = Schema.decodeUnknownEffect(Schema.fromJsonString(SnapshotHeader))
 const decodePart = Schema.decodeUnknownEffect(Schema.fromJsonString(SnapshotPart))
+const decodeWindowJson = Schema.decodeUnknownEffect(WindowJson)
+
+/** A window of a snapshot or changelog line written in format `version`, as today's accumulator. */
+export const decodeWindowOf = (version: 1 | 2) => (json: unknown) =>
+  (version === 1 ? Effect.flatMap(migrateWindowV1(json), decodeWindowJson) : decodeWindowJson(json)).pipe(
+    Effect.map(decodeWindow)
+  )
 
 const PART_ITEMS = 4096
 
@@ -174,7 +176,7 @@ function* chunks<A, B>(items: Iterable<A>, f: (a: A) => B): Generator<Array<B>> 
 /** The snapshot's lines (without line ends): read lazily from `state`, which must not change meanwhile. */
 export function* snapshotLines(state: StreamState): Generator<string> {
   assertCurrent(state)
-  yield JSON.stringify({ version: 1, watermarkMs: watermarkToJson(state.watermarkMs) })
+  yield JSON.stringify({ version: SNAPSHOT_VERSION, watermarkMs: watermarkToJson(state.watermarkMs) })
   for (const dedup of chunks(state.dedup.entries.values(), (e) => [e.eventId, e.firstEventTimeMs, e.partition])) {
     yield JSON.stringify({ dedup })
   }
@@ -184,7 +186,10 @@ export function* snapshotLines(state: StreamState): Generator<string> {
   }
 }
 
-/** Decodes a snapshot's lines, failing with a `SchemaError`. */
+/**
+ * Decodes a snapshot's lines, failing with a `SchemaError`; with the snapshot's format, which is also
+ * the format of the windows in the changelog lines that follow it.
+ */
 export const decodeSnapshot = Effect.fnUntraced(function* (lines: ReadonlyArray<string>) {
   const header = yield* decodeHeader(lines[0] ?? "")
   const dedup: Array<readonly [string, number, number]> = []
@@ -194,12 +199,13 @@ export const decodeSnapshot = Effect.fnUntraced(function* (lines: ReadonlyArray<
     const part = yield* decodePart(lines[i] ?? "")
     if ("dedup" in part) for (const entry of part.dedup) dedup.push(entry)
     else if ("users" in part) for (const user of part.users) users.push(decodeUser(user))
-    else for (const window of part.windows) windows.push(decodeWindow(window))
+    else for (const window of part.windows) windows.push(yield* decodeWindowOf(header.version)(window))
   }
-  return restoreState({
+  const state = restoreState({
     watermarkMs: watermarkFromJson(header.watermarkMs),
     dedup: restoreDedup(dedup),
     sessions: restoreSessions(users),
     windows: restoreWindows(windows)
   })
+  return { state, format: header.version }
 })

@@ -24,10 +24,11 @@
  */
 import * as path from "node:path"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import { Settings } from "../domain/Settings.ts"
 import {
   ensureDir,
-  type LakeIoError,
+  type FileIoError,
   listDir,
   readBytesIfExists,
   readTextIfExists,
@@ -35,7 +36,7 @@ import {
   writeAtDurable,
   writeFileAtomic,
   writeLinesAtomic
-} from "../lake/LakeFs.ts"
+} from "../platform/DurableFiles.ts"
 import type { StreamRules } from "./Batch.ts"
 import { changelogLine, replayChangelog, type StateDelta } from "./Changelog.ts"
 import {
@@ -46,7 +47,6 @@ import {
   watermarkFromJson,
   watermarkToJson
 } from "./Checkpoint.ts"
-import type { SessionRecord } from "./Sessions.ts"
 import type { StreamState } from "./State.ts"
 
 const Offset = Schema.String.check(Schema.isPattern(/^\d{1,20}$/, { expected: "a decimal Kafka offset" }))
@@ -204,7 +204,7 @@ export interface CheckpointerShape {
    * Replaces the partition's plan file with `plans`: the plan of its next batch, after those of its
    * batches still being written (a batch's plan is durable before its files and KPI updates).
    */
-  readonly writePlans: (plans: ReadonlyArray<PartitionPlan>) => Effect.Effect<void, LakeIoError>
+  readonly writePlans: (plans: ReadonlyArray<PartitionPlan>) => Effect.Effect<void, FileIoError>
   /**
    * Serialises the state a batch left, now: `delta` (what the batch changed since the partition's
    * previous commit) as a changelog line, or the whole state when a snapshot is due (see the module
@@ -215,16 +215,16 @@ export interface CheckpointerShape {
    * Makes prepared commits of consecutive batches of one partition durable: their lines (after the
    * last snapshot among them, if any), then one commit record, the last one's. In `seq` order.
    */
-  readonly writeCommit: (commits: ReadonlyArray<PreparedCommit>) => Effect.Effect<void, LakeIoError>
+  readonly writeCommit: (commits: ReadonlyArray<PreparedCommit>) => Effect.Effect<void, FileIoError>
   /** The partition's checkpoint; its next commit writes a snapshot. */
-  readonly read: (topic: string, partition: number) => Effect.Effect<PartitionCheckpoint, CheckpointError | LakeIoError>
+  readonly read: (topic: string, partition: number) => Effect.Effect<PartitionCheckpoint, CheckpointError | FileIoError>
   /**
    * Records that `instance` owns the partition from now on. Kafka's eager rebalance can hand a
    * partition to a new member while the old one is still inside a batch; the old one checks
    * `isOwner` before its plan and commit records and stops writing once the partition moved on.
    */
-  readonly claim: (topic: string, partition: number, instance: string) => Effect.Effect<void, LakeIoError>
-  readonly isOwner: (topic: string, partition: number, instance: string) => Effect.Effect<boolean, LakeIoError>
+  readonly claim: (topic: string, partition: number, instance: string) => Effect.Effect<void, FileIoError>
+  readonly isOwner: (topic: string, partition: number, instance: string) => Effect.Effect<boolean, FileIoError>
 }
 
 export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShape>()("launchpad/stream/Checkpointer") {
@@ -375,9 +375,14 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
         if (lines.length !== json.changelog.lines) {
           return yield* invalid(changelogFile)(new Error(`${lines.length} lines, committed ${json.changelog.lines}`))
         }
-        const replayed = yield* replayChangelog(restored, lines, json.snapshot.seq, partition, json.rules).pipe(
-          Effect.mapError(invalid(changelogFile))
-        )
+        const replayed = yield* replayChangelog(
+          restored.state,
+          lines,
+          json.snapshot.seq,
+          partition,
+          json.rules,
+          restored.format
+        ).pipe(Effect.mapError(invalid(changelogFile)))
         if (replayed.seq !== json.seq) {
           return yield* invalid(changelogFile)(new Error(`ends at seq ${replayed.seq}, committed ${json.seq}`))
         }

@@ -6,11 +6,11 @@
  */
 import { Result } from "effect"
 import type { EnrichedEvent } from "../domain/Catalog.ts"
+import { boundRaw, type DeadLetterRecord } from "../domain/DeadLetter.ts"
 import { decodeEnrichedEvent, decodeEnrichedEventJson } from "../domain/EventCodec.ts"
 import { jsonDepthExceeds, tooDeepMessage } from "../domain/JsonDepth.ts"
 import { EventRejection } from "../domain/RejectReason.ts"
 import { epochMillis, formatTimestamp, MAX_TIMESTAMP_MS, MIN_TIMESTAMP_MS } from "../domain/Timestamp.ts"
-import { boundRaw, type DeadLetterRecord } from "../ingest/domain/DeadLetter.ts"
 import type { ConsumedMessage, RecordBatch } from "../kafka/EventConsumer.ts"
 import type { EventLakeSource } from "../lake/LakeTable.ts"
 import { type RawEventJson, rawEventJson } from "../lake/RawJson.ts"
@@ -23,15 +23,6 @@ import type { StreamEvent } from "./StreamEvent.ts"
 export interface ProcessorEvent extends StreamEvent {
   readonly lake: EventLakeSource
   readonly offset: bigint
-}
-
-/** The configurator funnel step each event type marks (the live funnel sums these per minute). */
-export const FUNNEL_STEPS: Readonly<Record<string, string>> = {
-  quiz_started: "started",
-  quiz_step_viewed: "step_viewed",
-  quiz_completed: "completed",
-  result_viewed: "result_viewed",
-  purchase: "purchased"
 }
 
 /**
@@ -61,7 +52,6 @@ export const toStreamEvent = (
     utmCampaign: event.context.utm_campaign ?? null,
     revenue: event.event_type === "purchase" ? event.properties.revenue : null,
     currency: event.event_type === "purchase" ? event.properties.currency : null,
-    funnelStep: FUNNEL_STEPS[event.event_type] ?? null,
     lake: raw === undefined ? { event } : { rawJson: raw, eventTimeMs }
   }
 }

@@ -11,11 +11,11 @@
  * A partition's part of the batch is therefore a function of its committed state, its records, the
  * start and end W and the processing time; the plan stores exactly these, so a re-run is identical.
  */
-import type { DeadLetterRecord } from "../ingest/domain/DeadLetter.ts"
+import type { DeadLetterRecord } from "../domain/DeadLetter.ts"
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import { advance, type FlushResult, type LakeRow, processBatch, type StreamRules } from "./Batch.ts"
 import type { PartitionPlan } from "./Checkpointer.ts"
 import type { InputRecord, ProcessorEvent } from "./Input.ts"
-import type { SessionRecord } from "./Sessions.ts"
 import type { StreamState } from "./State.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 import type { WindowUpdate } from "./Windows.ts"

@@ -50,8 +50,10 @@ import {
   Sink,
   Stream
 } from "effect"
+import { encodeDeadLetter, REASON_HEADER } from "../domain/DeadLetter.ts"
+import { encodeKpiUpdate, type KpiUpdate, kpiKey } from "../domain/KpiMinute.ts"
+import type { SessionRecord } from "../domain/SessionRecord.ts"
 import { Settings } from "../domain/Settings.ts"
-import { encodeDeadLetter, REASON_HEADER } from "../ingest/domain/DeadLetter.ts"
 import { type ConsumerGroup, EventConsumer, partitionKey, type TopicPartition } from "../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../kafka/EventProducer.ts"
 import { BrokerUnavailable } from "../kafka/Kafka.ts"
@@ -63,7 +65,7 @@ import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import type { StreamRules } from "./Batch.ts"
 import { Checkpointer, type PartitionPlan, type PreparedCommit } from "./Checkpointer.ts"
 import { type DecodedBatch, decodeBatch, type InputRecord } from "./Input.ts"
-import { encodeKpiUpdate, type KpiUpdate, kpiKey, windowRecord } from "./KpiUpdate.ts"
+import { windowRecord } from "./KpiRecords.ts"
 import {
   feedReplay,
   newOutput,
@@ -75,7 +77,6 @@ import {
   stepAdvance,
   stepRecords
 } from "./MicroBatch.ts"
-import type { SessionRecord } from "./Sessions.ts"
 import { emptyState } from "./State.ts"
 import { countBy, StreamMetrics } from "./StreamMetrics.ts"
 

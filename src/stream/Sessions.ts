@@ -16,6 +16,7 @@
  * event then has t − last > gap, so it cannot join. Each user is touched only when new events arrive
  * or when W reaches its `dueMs`, through a time-ordered queue.
  */
+import { type SessionRecord, sessionKeyOf } from "../domain/SessionRecord.ts"
 import { compareEventOrder, PURCHASE_EVENT_TYPE, type StreamEvent } from "./StreamEvent.ts"
 import { TimeQueue } from "./TimeQueue.ts"
 
@@ -63,28 +64,6 @@ export interface SessionState {
   /** (dueMs, user); an entry is stale when the user's `dueMs` has moved on. */
   readonly due: TimeQueue<UserSessions>
 }
-
-/** An emitted session, as written to `lake/sessions/`. */
-export interface SessionRecord {
-  readonly userId: string
-  /** `${userId}:${startMs}`: SQL reproduces it as `user_id || ':' || epoch_ms(session_start)`. */
-  readonly sessionKey: string
-  readonly partition: number
-  readonly startMs: number
-  /** Time of the last event (not + gap). */
-  readonly endMs: number
-  readonly eventCount: number
-  readonly firstEventType: string
-  readonly lastEventType: string
-  readonly deviceType: string
-  readonly utmSource: string | null
-  readonly utmMedium: string | null
-  readonly utmCampaign: string | null
-  readonly isBounce: boolean
-  readonly isConverted: boolean
-}
-
-export const sessionKeyOf = (userId: string, startMs: number): string => `${userId}:${startMs}`
 
 export const emptySessions = (): SessionState => ({ users: new Map(), due: new TimeQueue() })
 

@@ -1,33 +1,25 @@
+import type { MeasuredEvent } from "../domain/KpiMeasures.ts"
+
 /**
- * The processor's input: the few fields of an enriched event that the stream core reads. The
- * processor maps the domain's `EnrichedEvent` into this shape (it may pass a subtype that carries the
- * original event along; lake rows hand back the very object they were given).
+ * The processor's input: the few fields of an enriched event that the stream core reads (those the
+ * KPI measures read, and the ones sessions and windows need). The processor maps the domain's
+ * `EnrichedEvent` into this shape (it may pass a subtype that carries the original event along; lake
+ * rows hand back the very object they were given).
  */
-export interface StreamEvent {
+export interface StreamEvent extends MeasuredEvent {
   readonly eventId: string
-  readonly userId: string
-  readonly eventType: string
   /** `occurred_at` in epoch milliseconds (an integer): the event time every rule is defined on. */
   readonly eventTimeMs: number
-  /** `received_at` in epoch milliseconds, for the ingest-to-processing latency histogram. */
-  readonly receivedAtMs: number
   readonly partition: number
   readonly offset: bigint | number
   readonly deviceType: string
   readonly utmSource: string | null
   readonly utmMedium: string | null
   readonly utmCampaign: string | null
-  /** Set on `purchase` events: the order total in `currency`. */
-  readonly revenue: number | null
-  /** ISO 4217 code of `revenue`; set on `purchase` events. */
-  readonly currency: string | null
-  /** The configurator funnel step this event marks, derived from its type; null when none. */
-  readonly funnelStep: string | null
 }
 
+/** A session containing one converts (its `isConverted`). */
 export const PURCHASE_EVENT_TYPE = "purchase"
-export const CONFIGURATOR_STARTED_EVENT_TYPE = "quiz_started"
-export const CONFIGURATOR_COMPLETED_EVENT_TYPE = "quiz_completed"
 
 /**
  * The total order on events used wherever ties matter (sessions' first/last event type): event time,

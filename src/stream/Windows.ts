@@ -6,17 +6,28 @@
  * (delay + batch span) / 1 min per partition, which is why closing scans them all.
  */
 import {
-  accumulateEvent,
-  emptyAccumulator,
+  accumulate,
+  accumulateSessionStart,
+  emptyAccumulators,
+  type MeasureAccumulators,
   measuresOf,
-  type WindowAccumulator,
   type WindowMeasures
-} from "./Measures.ts"
+} from "../domain/KpiMeasures.ts"
+import { WINDOW_MS, windowStartOf } from "../domain/KpiMinute.ts"
 import type { StreamEvent } from "./StreamEvent.ts"
 
-export const WINDOW_MS = 60_000
+/** The open window of one (minute, partition): its measures' accumulators (domain/KpiMeasures.ts). */
+export interface WindowAccumulator {
+  readonly minuteStartMs: number
+  readonly partition: number
+  readonly measures: MeasureAccumulators
+}
 
-export const windowStartOf = (eventTimeMs: number): number => Math.floor(eventTimeMs / WINDOW_MS) * WINDOW_MS
+export const emptyWindow = (minuteStartMs: number, partition: number): WindowAccumulator => ({
+  minuteStartMs,
+  partition,
+  measures: emptyAccumulators()
+})
 
 /** Open windows: partition → minute start → accumulator. */
 export interface WindowState {
@@ -59,10 +70,10 @@ export const addWindowEvent = (
   const minuteStartMs = windowStartOf(event.eventTimeMs)
   let acc = minutes.get(minuteStartMs)
   if (acc === undefined) {
-    acc = emptyAccumulator(minuteStartMs, event.partition)
+    acc = emptyWindow(minuteStartMs, event.partition)
     minutes.set(minuteStartMs, acc)
   }
-  accumulateEvent(acc, event, processingTimeMs)
+  accumulate(acc.measures, event, processingTimeMs)
   touched.add(acc)
 }
 
@@ -79,7 +90,7 @@ export const addSessionStart = (
 ): void => {
   const acc = windows.byPartition.get(partition)?.get(windowStartOf(startMs))
   if (acc === undefined) return
-  acc.sessionsStarted++
+  accumulateSessionStart(acc.measures)
   touched.add(acc)
 }
 
@@ -118,7 +129,7 @@ const updateOf = (acc: WindowAccumulator, closed: boolean): WindowUpdate => ({
   minuteStartMs: acc.minuteStartMs,
   partition: acc.partition,
   closed,
-  measures: measuresOf(acc)
+  measures: measuresOf(acc.measures)
 })
 
 export const dropWindowPartitions = (windows: WindowState, partitions: ReadonlySet<number>): void => {

@@ -12,7 +12,7 @@ import { TopicNames } from "../../src/kafka/Topics.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
 import { client } from "../kafka/fixtures/kafkajs.ts"
 import { syntheticEvent } from "../lake/fixtures/events.ts"
-import { freePort, waitFor } from "./fixtures.ts"
+import { freePort, runCli, waitFor } from "./fixtures.ts"
 
 describe("launchpad start (all roles in one process)", () => {
   let child: ChildProcess | undefined
@@ -54,6 +54,16 @@ describe("launchpad start (all roles in one process)", () => {
     assert.notInclude(output, "demo traffic")
   })
 
+  it("serves the web app on the same origin and prints where to open it (built on demand without dist/app)", async () => {
+    const page = await fetch(`${base}/result`)
+    assert.strictEqual(page.status, 200)
+    assert.include(await page.text(), '<div id="app"></div>')
+    const missing = await fetch(`${base}/api/v1/nope`)
+    assert.strictEqual(missing.status, 404)
+    assert.strictEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found")
+    assert.include(output, `configurator    ${base}/`)
+  })
+
   it("documents both APIs in one OpenAPI document", async () => {
     const doc = (await (await fetch(`${base}/openapi.json`)).json()) as { paths: Record<string, unknown> }
     for (const path of ["/api/v1/events", "/api/v1/events/batch", "/api/v1/kpis/latest", "/api/v1/live"]) {
@@ -89,6 +99,27 @@ describe("launchpad start (all roles in one process)", () => {
     const metrics = await (await fetch(`${base}/metrics`)).text()
     assert.match(metrics, /^launchpad_ingest_requests_total\{route="\/api\/v1\/kpis",status="200"\} [1-9]/m)
   })
+
+  it("`launchpad models run` asks the running warehouse to build, since the process holds the file", async () => {
+    const outcome = await runCli(["models", "run", "--url", base], { LAUNCHPAD_DATA_DIR: dataDir })
+    assert.strictEqual(outcome.code, 0, outcome.stderr)
+    assert.include(outcome.stderr, `(ran on the warehouse at ${base})`)
+    assert.match(outcome.stdout, /^run [0-9a-f-]+: success/m)
+    // The run is the warehouse's own: its history lists it.
+    const runs = (await (await fetch(`${base}/api/v1/models/runs`)).json()) as {
+      runs: ReadonlyArray<{ runId: string }>
+    }
+    const runId = /^run ([0-9a-f-]+):/m.exec(outcome.stdout)?.[1]
+    assert.isTrue(runs.runs.some((run) => run.runId === runId))
+  }, 60_000)
+
+  it("`launchpad models run` pointed where nothing answers names the process holding the file, not a lock error", async () => {
+    const nobody = `http://127.0.0.1:${await freePort()}`
+    const outcome = await runCli(["models", "run", "--url", nobody], { LAUNCHPAD_DATA_DIR: dataDir })
+    assert.strictEqual(outcome.code, 1)
+    assert.include(outcome.stderr, "warehouse.duckdb is held by another process (a running warehouse)")
+    assert.include(outcome.stderr, "--url")
+  }, 60_000)
 
   it("stops cleanly on SIGTERM", async () => {
     const exited = new Promise<number | null>((resolve) => child?.once("exit", (code) => resolve(code)))

@@ -1,4 +1,5 @@
 /** Helpers for tests that run `launchpad <command>` in child processes on free ports. */
+import { spawn } from "node:child_process"
 import { createServer } from "node:net"
 
 export const freePort = () =>
@@ -21,3 +22,28 @@ export const waitFor = async <A>(what: string, probe: () => Promise<A | undefine
   }
   throw new Error(`timed out waiting for ${what}`)
 }
+
+export interface CliOutcome {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `launchpad <args>` to completion in a child process. */
+export const runCli = (args: ReadonlyArray<string>, env: Record<string, string>) =>
+  new Promise<CliOutcome>((resolve, reject) => {
+    const child = spawn(process.execPath, ["src/main.ts", ...args], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
+    child.once("error", reject)
+    child.once("close", (code) => resolve({ code, stdout, stderr }))
+  })

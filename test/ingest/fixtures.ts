@@ -46,7 +46,7 @@ export const startIngest = async (
     retryBaseDelayMs: 100,
     kafkaRetry: { retries: 1, initialRetryTime: 100, maxRetryTime: 300 },
     ...producer
-  }).pipe(Layer.provideMerge(Topics.layerNoDeps), Layer.provideMerge(kafka), Layer.provideMerge(settings))
+  }).pipe(Layer.provideMerge(Topics.layer), Layer.provideMerge(kafka), Layer.provideMerge(settings))
   const runtime = ManagedRuntime.make(
     layerServer({ ...server, port: 0 }).pipe(Layer.provideMerge(infra), Layer.provide(Logger.layer([])))
   )

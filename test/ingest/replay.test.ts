@@ -6,8 +6,8 @@ import { randomUUID } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option } from "effect"
 import { afterAll, beforeAll } from "vitest"
+import { type DeadLetterRecord, encodeDeadLetter } from "../../src/domain/DeadLetter.ts"
 import { Settings } from "../../src/domain/Settings.ts"
-import { type DeadLetterRecord, encodeDeadLetter } from "../../src/ingest/domain/DeadLetter.ts"
 import { DeadLetterReplay, REPLAY_LEDGER_TOPIC } from "../../src/ingest/server/DeadLetterReplay.ts"
 import { EventConsumer } from "../../src/kafka/EventConsumer.ts"
 import { EventProducer } from "../../src/kafka/EventProducer.ts"
@@ -42,8 +42,8 @@ const letter = (raw: unknown, overrides: Partial<DeadLetterRecord> = {}): DeadLe
 
 const replayLayer = () =>
   DeadLetterReplay.layer.pipe(
-    Layer.provide([EventConsumer.layerNoDeps, EventProducer.layerWith({ lingerMs: 1 })]),
-    Layer.provide(Topics.layerNoDeps),
+    Layer.provide([EventConsumer.layer, EventProducer.layerWith({ lingerMs: 1 })]),
+    Layer.provide(Topics.layer),
     Layer.provide(Kafka.layerWith(ingest.broker().brokers)),
     Layer.provide(Settings.layerWith({}))
   )

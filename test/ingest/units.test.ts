@@ -1,6 +1,6 @@
 /** Pure parts of ingest: User-Agent parsing and filling, raw bounding, media types, request ids. */
 import { assert, describe, it } from "@effect/vitest"
-import { boundRaw } from "../../src/ingest/domain/DeadLetter.ts"
+import { boundRaw } from "../../src/domain/DeadLetter.ts"
 import { makeBodyBudget, SLOW_BODY_WINDOW_MS } from "../../src/ingest/server/BodyBudget.ts"
 import { checkContentType } from "../../src/ingest/server/BodyReader.ts"
 import { requestIdOf } from "../../src/ingest/server/RequestContext.ts"

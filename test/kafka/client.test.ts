@@ -7,7 +7,7 @@
 import { randomUUID } from "node:crypto"
 import { rmSync } from "node:fs"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
-import { ConfigProvider, Context, Effect, Exit, Fiber, Layer, Metric, Option, Scope, Stream } from "effect"
+import { Context, Effect, Exit, Fiber, Layer, Metric, Scope, Stream } from "effect"
 import type { Message } from "kafkajs"
 import { Settings } from "../../src/domain/Settings.ts"
 import {
@@ -126,8 +126,8 @@ const kafkaLayer = (brokers: ReadonlyArray<string>) => Kafka.layerWith(brokers, 
 const settingsLayer = Settings.layerWith({ partitions: 3 })
 
 const clientLayer = (options: EventProducerOptions = {}, brokers: ReadonlyArray<string> = broker.brokers) =>
-  Layer.mergeAll(EventProducer.layerWith(options), EventConsumer.layerNoDeps).pipe(
-    Layer.provideMerge(Topics.layerNoDeps),
+  Layer.mergeAll(EventProducer.layerWith(options), EventConsumer.layer).pipe(
+    Layer.provideMerge(Topics.layer),
     Layer.provideMerge(Layer.mergeAll(kafkaLayer(brokers), settingsLayer))
   )
 
@@ -171,7 +171,7 @@ describe("Topics", () => {
   it.live("bootstrap creates the three topics with their partition counts, idempotently", () =>
     Effect.gen(function* () {
       const first = yield* Topics
-      const second = yield* Effect.provide(Effect.service(Topics), Layer.fresh(Topics.layerNoDeps))
+      const second = yield* Effect.provide(Effect.service(Topics), Layer.fresh(Topics.layer))
       const result = yield* second.ready
       assert.deepStrictEqual(result.created, [])
       assert.deepStrictEqual([...result.existing].sort(), Object.values(TopicNames).sort())
@@ -184,47 +184,13 @@ describe("Topics", () => {
       const counts = Object.fromEntries(metadata.topics.map((t) => [t.name, t.partitions.length]))
       assert.deepStrictEqual(counts, { events_raw: 3, events_deadletter: 1, kpi_minute: 1 })
     }).pipe(
-      Effect.provide(
-        Topics.layerNoDeps.pipe(Layer.provideMerge(Layer.mergeAll(kafkaLayer(broker.brokers), settingsLayer)))
-      )
+      Effect.provide(Topics.layer.pipe(Layer.provideMerge(Layer.mergeAll(kafkaLayer(broker.brokers), settingsLayer))))
     )
   )
 })
 
 const counterValue = (counter: typeof ProducerMetrics.batchesSent) =>
   Effect.map(Metric.value(counter), (state) => state.count)
-
-describe("production layers", () => {
-  it.live(
-    "with KAFKA_BROKERS unset, the composed layers start the embedded broker, bootstrap topics and work end to end",
-    () =>
-      Effect.gen(function* () {
-        const kafka = yield* Kafka
-        assert.isTrue(kafka.embedded)
-        assert.match(kafka.brokers[0] ?? "", /^127\.0\.0\.1:\d+$/)
-        const topics = yield* Topics
-        assert.deepStrictEqual((yield* topics.ready).created.length, 3)
-        const producer = yield* EventProducer
-        const [ack] = yield* producer.publish(TopicNames.kpiMinute, [{ key: "2026-01-01T00:00", value: "{}" }])
-        assert.strictEqual(ack?.partition, 0)
-        const consumer = yield* EventConsumer
-        const [batch] = yield* Stream.runCollect(
-          consumer.group(consumerOptions(uniqueName("g"), [TopicNames.kpiMinute])).batches.pipe(Stream.take(1))
-        )
-        assert.strictEqual(batch?.messages[0]?.key, "2026-01-01T00:00")
-      }).pipe(
-        Effect.provide(
-          Layer.mergeAll(EventProducer.layer, EventConsumer.layer, Topics.layer, Kafka.layer).pipe(
-            Layer.provide(
-              ConfigProvider.layer(
-                ConfigProvider.fromEnv({ env: { BROKER_PORT: "0", LAUNCHPAD_DATA_DIR: extraDataDir() } })
-              )
-            )
-          )
-        )
-      )
-  )
-})
 
 describe("EventProducer", () => {
   it.live("batches concurrent publishes and acknowledges each record with its partition and offset", () =>
@@ -340,7 +306,7 @@ describe("EventProducer", () => {
         retryBaseDelayMs: 50,
         kafkaRetry: { retries: 1, initialRetryTime: 50 }
       }).pipe(
-        Layer.provideMerge(Topics.layerNoDeps),
+        Layer.provideMerge(Topics.layer),
         Layer.provideMerge(Kafka.layerEmbedded({ retry: fastRetry })),
         Layer.provideMerge(settingsLayer),
         Layer.provide(Layer.succeedContext(brokerContext))
@@ -379,18 +345,6 @@ describe("EventProducer", () => {
       const after = yield* Effect.exit(producer.publish(topic, [{ key: "k", value: "too late" }]))
       assert.isTrue(Exit.isFailure(after))
     }).pipe(Effect.provide(Layer.mergeAll(kafkaLayer(broker.brokers), settingsLayer)))
-  )
-
-  it.live("Kafka.layerFromSettings uses KAFKA_BROKERS when set", () =>
-    Effect.gen(function* () {
-      const kafka = yield* Kafka
-      assert.isFalse(kafka.embedded)
-      assert.deepStrictEqual(kafka.brokers, broker.brokers)
-    }).pipe(
-      Effect.provide(
-        Kafka.layerFromSettings().pipe(Layer.provide(Settings.layerWith({ kafkaBrokers: Option.some(broker.brokers) })))
-      )
-    )
   )
 })
 

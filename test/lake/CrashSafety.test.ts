@@ -5,10 +5,11 @@
 import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import { DuckDb, sqlString } from "../../src/lake/DuckDb.ts"
+import { LakeEngine, queryRows } from "../../src/lake/LakeEngine.ts"
 import { isTempFile, lakeRoot } from "../../src/lake/LakeLayout.ts"
 import { LakeReader } from "../../src/lake/LakeReader.ts"
 import { eventsTable } from "../../src/lake/LakeTable.ts"
+import { sqlString } from "../../src/sql/SqlText.ts"
 import { globParquet, lakeLayerFor, listFiles, spawnFixture, tempDataDir } from "./helpers.ts"
 
 const BATCHES = 24
@@ -26,7 +27,7 @@ describe("writer crash safety", () => {
         const eventsDir = path.join(lakeRoot(dataDir), "events")
         const args = [dataDir, String(BATCHES), String(SIZE), String(BASE), String(SPREAD)]
         yield* Effect.gen(function* () {
-          const duck = yield* DuckDb
+          const duck = yield* LakeEngine
           let filesOpened = 0
           /** Opens every visible file: a partial Parquet file fails to open (no footer). */
           const openVisible = Effect.suspend(() =>
@@ -34,7 +35,7 @@ describe("writer crash safety", () => {
               globParquet(eventsDir),
               (file) =>
                 Effect.map(
-                  duck.query(`SELECT count(*) AS n FROM read_parquet(${sqlString(path.join(eventsDir, file))})`),
+                  queryRows(duck, `SELECT count(*) AS n FROM read_parquet(${sqlString(path.join(eventsDir, file))})`),
                   (rows) => {
                     assert.isAbove(Number(rows[0]?.n), 0, file)
                     filesOpened += 1

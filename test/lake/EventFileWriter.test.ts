@@ -9,12 +9,13 @@ import type { EnrichedEvent } from "../../src/domain/Catalog.ts"
 import { columns, type DuckDbType, toRow } from "../../src/domain/Columns.ts"
 import { decodeEnrichedEvent } from "../../src/domain/EventCodec.ts"
 import { epochMillis } from "../../src/domain/Timestamp.ts"
-import { DuckDb, sqlIdent, sqlString } from "../../src/lake/DuckDb.ts"
 import { EventFileWriter } from "../../src/lake/EventFileWriter.ts"
+import { LakeEngine, queryRows } from "../../src/lake/LakeEngine.ts"
 import { lakeRoot } from "../../src/lake/LakeLayout.ts"
 import { LakeReader } from "../../src/lake/LakeReader.ts"
 import { eventsTable, type SessionRow, sessionsTable } from "../../src/lake/LakeTable.ts"
 import { SessionFileWriter } from "../../src/lake/SessionFileWriter.ts"
+import { sqlIdent, sqlString } from "../../src/sql/SqlText.ts"
 import { syntheticEvent, syntheticRows } from "./fixtures/events.ts"
 import { lakeLayerFor, listFiles, tempDataDir } from "./helpers.ts"
 
@@ -209,7 +210,8 @@ describe("EventFileWriter", () => {
         yield* writer.write({ ...batch, rows: inOrder })
         assert.deepStrictEqual(hashes(), before)
         for (const file of first) {
-          const [row] = yield* (yield* DuckDb).query(
+          const [row] = yield* queryRows(
+            yield* LakeEngine,
             `SELECT count(*) AS n, count(*) FILTER (WHERE kafka_offset <= previous) AS out_of_order FROM ` +
               `(SELECT kafka_offset, lag(kafka_offset) OVER () AS previous FROM read_parquet(${sqlString(file.path)}))`
           )

@@ -4,11 +4,12 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Compaction } from "../../src/lake/Compaction.ts"
-import { DuckDb, sqlString } from "../../src/lake/DuckDb.ts"
 import { EventFileWriter } from "../../src/lake/EventFileWriter.ts"
+import { LakeEngine, queryRows, runStatement } from "../../src/lake/LakeEngine.ts"
 import { lakeRoot, partFileName, tempName } from "../../src/lake/LakeLayout.ts"
 import { LakeReader } from "../../src/lake/LakeReader.ts"
 import { eventsTable } from "../../src/lake/LakeTable.ts"
+import { sqlString } from "../../src/sql/SqlText.ts"
 import { syntheticRows } from "./fixtures/events.ts"
 import { lakeLayerFor, tempDataDir } from "./helpers.ts"
 
@@ -34,7 +35,8 @@ describe("LakeReader", () => {
         if (old === undefined) return assert.fail("no file written")
         // The next schema version: every current column plus prop_new_field, in the same hour.
         const newer = path.join(path.dirname(old.path), partFileName("events_raw", 1, 0, 99))
-        yield* (yield* DuckDb).run(
+        yield* runStatement(
+          yield* LakeEngine,
           `COPY (SELECT * REPLACE (1 AS kafka_partition), 'x' AS prop_new_field FROM read_parquet(${sqlString(old.path)})) ` +
             `TO ${sqlString(newer)} (FORMAT PARQUET)`
         )
@@ -63,7 +65,7 @@ describe("LakeReader", () => {
         // What a writer killed mid-COPY leaves: garbage under a temporary name.
         writeFileSync(path.join(path.dirname(file.path), tempName(path.basename(file.path))), "PAR1 partial")
         const glob = path.join(lakeRoot(dataDir), "events", "**", "*.parquet")
-        const [raw] = yield* (yield* DuckDb).query(`SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`)
+        const [raw] = yield* queryRows(yield* LakeEngine, `SELECT count(*) AS n FROM read_parquet(${sqlString(glob)})`)
         assert.strictEqual(raw?.n, 100n)
         assert.deepStrictEqual(yield* (yield* LakeReader).eventFiles, [file.path])
       }).pipe(Effect.provide(lakeLayerFor(dataDir)))

@@ -111,8 +111,8 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
   it("latest: the newest minute merged, with freshness", async () => {
     const now = currentMinute()
     await warehouse.produceUpdates([
-      { minuteStartMs: now, partition: 0, measures: { events: 7 } },
-      { minuteStartMs: now, partition: 1, measures: { events: 5 } },
+      { minuteStartMs: now, partition: 0, measures: { events: 7, configuratorShares: 1 } },
+      { minuteStartMs: now, partition: 1, measures: { events: 5, configuratorShares: 2 } },
       { minuteStartMs: now - MINUTE_MS, partition: 0, closed: true },
       { minuteStartMs: now - MINUTE_MS, partition: 1, closed: true },
       { minuteStartMs: now - MINUTE_MS, partition: 2, closed: true }
@@ -123,7 +123,8 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
       return b.kpis?.events === 12 && b.freshness.latest_closed_minute !== null ? b : undefined
     })
     expect(latest).toMatchObject({
-      kpis: { minute: iso(now), closed: false, partitions_reporting: 2, events: 12 },
+      // Every measure of KPI_MEASURES is a field, summed over the partitions: 1 + 2 shares.
+      kpis: { minute: iso(now), closed: false, partitions_reporting: 2, events: 12, configurator_shares: 3 },
       freshness: { latest_closed_minute: iso(now - MINUTE_MS) }
     })
   })

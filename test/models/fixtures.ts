@@ -6,19 +6,18 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as path from "node:path"
-import type { DuckDBValue } from "@duckdb/node-api"
 import { Effect, Layer, Logger, ManagedRuntime, Metric } from "effect"
 import { HttpServer } from "effect/http"
+import { SqlClient } from "effect/sql"
 import type { Producer } from "kafkajs"
-import { Settings } from "../../src/domain/Settings.ts"
+import { emptyMeasures as noMeasures, type WindowMeasures } from "../../src/domain/KpiMeasures.ts"
+import { encodeKpiUpdate, type KpiUpdate, kpiKey } from "../../src/domain/KpiMinute.ts"
+import { Settings, type SettingsShape } from "../../src/domain/Settings.ts"
 import { EventConsumer } from "../../src/kafka/EventConsumer.ts"
 import { Kafka } from "../../src/kafka/Kafka.ts"
 import { TopicNames, Topics } from "../../src/kafka/Topics.ts"
 import { runKpiRetention } from "../../src/models/live/KpiMinuteSink.ts"
 import { layerServer, warehouseServices } from "../../src/models/WarehouseServer.ts"
-import { Warehouse } from "../../src/models/warehouse/Warehouse.ts"
-import { encodeKpiUpdate, type KpiUpdate, kpiKey } from "../../src/stream/KpiUpdate.ts"
-import { LATENCY_BUCKET_BOUNDS_MS, type WindowMeasures } from "../../src/stream/Measures.ts"
 import { startBroker, type TestBroker } from "../kafka/fixtures/broker.ts"
 import { client } from "../kafka/fixtures/kafkajs.ts"
 
@@ -26,18 +25,7 @@ export const MINUTE_MS = 60_000
 
 export const currentMinute = (): number => Math.floor(Date.now() / MINUTE_MS) * MINUTE_MS
 
-export const emptyMeasures = (): WindowMeasures => ({
-  events: 0,
-  eventsByType: {},
-  distinctUsers: 0,
-  sessionsStarted: 0,
-  configuratorStarts: 0,
-  configuratorCompletions: 0,
-  funnelSteps: {},
-  purchases: 0,
-  revenueByCurrency: {},
-  latencyBuckets: new Array<number>(LATENCY_BUCKET_BOUNDS_MS.length + 1).fill(0)
-})
+export const emptyMeasures = (): WindowMeasures => noMeasures()
 
 export interface UpdateInput {
   readonly minuteStartMs: number
@@ -49,7 +37,7 @@ export interface UpdateInput {
   readonly measures?: Partial<WindowMeasures>
 }
 
-/** A `window` record as the stream processor publishes it (src/stream/KpiUpdate.ts). */
+/** A `window` record as the stream processor publishes it (src/stream/KpiRecords.ts). */
 export const windowRecord = (input: UpdateInput) => {
   const closed = input.closed ?? false
   const update: KpiUpdate = {
@@ -79,7 +67,7 @@ export interface TestWarehouse {
   /** Produces raw record values to kpi_minute (key = minute, as the processor does). */
   readonly produce: (records: ReadonlyArray<{ readonly key: string; readonly value: string }>) => Promise<void>
   readonly produceUpdates: (updates: ReadonlyArray<UpdateInput>) => Promise<void>
-  readonly query: (sql: string, params?: ReadonlyArray<DuckDBValue>) => Promise<ReadonlyArray<Record<string, unknown>>>
+  readonly query: (sql: string, params?: ReadonlyArray<unknown>) => Promise<ReadonlyArray<Record<string, unknown>>>
   readonly retention: () => Promise<number>
   /** A counter's total or a gauge's value (summed over attributes). */
   readonly metric: (name: string) => Promise<number>
@@ -88,17 +76,25 @@ export interface TestWarehouse {
 }
 
 /** A warehouse with a fresh data directory, on `broker` or on a new broker. */
-export const startWarehouse = async (options: { readonly broker?: TestBroker } = {}): Promise<TestWarehouse> => {
+export const startWarehouse = async (
+  options: { readonly broker?: TestBroker; readonly settings?: Partial<SettingsShape> } = {}
+): Promise<TestWarehouse> => {
   let broker = options.broker ?? (await startBroker({ partitions: 1 }))
   const brokerPort = broker.port
   const dataDir = mkdtempSync(path.join(tmpdir(), "launchpad-warehouse-"))
-  const settings = Settings.layerWith({ host: "127.0.0.1", dataDir, partitions: 3, kpiRetentionDays: 7 })
+  const settings = Settings.layerWith({
+    host: "127.0.0.1",
+    dataDir,
+    partitions: 3,
+    kpiRetentionDays: 7,
+    ...options.settings
+  })
   const kafka = Kafka.layerWith(broker.brokers, {
     connectionTimeoutMs: 1_000,
     requestTimeoutMs: 5_000,
     retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 }
   })
-  const consumer = EventConsumer.layerNoDeps.pipe(Layer.provide(Topics.layerNoDeps))
+  const consumer = EventConsumer.layer.pipe(Layer.provide(Topics.layer))
   const runtime = ManagedRuntime.make(
     layerServer({ port: 0 }).pipe(
       Layer.provideMerge(
@@ -128,7 +124,14 @@ export const startWarehouse = async (options: { readonly broker?: TestBroker } =
     },
     produce,
     produceUpdates: (updates) => produce(updates.map(windowRecord)),
-    query: (sql, params) => runtime.runPromise(Effect.flatMap(Warehouse, (warehouse) => warehouse.query(sql, params))),
+    query: (sql, params) =>
+      runtime.runPromise(
+        Effect.flatMap(SqlClient.SqlClient, (sql_) =>
+          sql_
+            .unsafe<Record<string, unknown>>(sql, params ?? [])
+            .pipe(Effect.provideService(SqlClient.SafeIntegers, true))
+        )
+      ),
     retention: () => runtime.runPromise(runKpiRetention()),
     metric: (name) =>
       runtime.runPromise(

@@ -1,5 +1,6 @@
 /** Funnel math and latency percentiles, without a server. */
 import { describe, expect, it } from "vitest"
+import { LATENCY_BUCKET_BOUNDS_MS } from "../../src/domain/KpiMeasures.ts"
 import { bucketQuantile, funnelOf, minuteRange } from "../../src/models/live/KpiQueries.ts"
 
 describe("funnelOf", () => {
@@ -31,13 +32,13 @@ describe("funnelOf", () => {
 describe("bucketQuantile", () => {
   it("is the upper bound of the bucket holding the quantile; null when empty or in the overflow bucket", () => {
     const counts = new Array<number>(13).fill(0)
-    expect(bucketQuantile(counts, 0.5)).toBeNull()
+    expect(bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, counts, 0.5)).toBeNull()
     counts[0] = 50
     counts[2] = 45
     counts[12] = 5
-    expect(bucketQuantile(counts, 0.5)).toBe(100)
-    expect(bucketQuantile(counts, 0.95)).toBe(500)
-    expect(bucketQuantile(counts, 0.99)).toBeNull()
+    expect(bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, counts, 0.5)).toBe(100)
+    expect(bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, counts, 0.95)).toBe(500)
+    expect(bucketQuantile(LATENCY_BUCKET_BOUNDS_MS, counts, 0.99)).toBeNull()
   })
 })
 

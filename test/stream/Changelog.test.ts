@@ -23,7 +23,8 @@ const canonical = (state: StreamState) => {
   }
 }
 
-const reload = (state: StreamState): StreamState => Effect.runSync(decodeSnapshot([...snapshotLines(state)]))
+const reload = (state: StreamState): StreamState =>
+  Effect.runSync(Effect.map(decodeSnapshot([...snapshotLines(state)]), (decoded) => decoded.state))
 
 const NonNegativeInt = Schema.Int.check(Schema.isBetween({ minimum: 0, maximum: 30 }))
 
@@ -67,7 +68,7 @@ describe("changelog", () => {
       if (k === scenario.batches.length) snapshotAll()
       for (const run of runs) {
         const restored = Effect.runSync(
-          Effect.flatMap(decodeSnapshot(snapshots.get(run.partition) ?? []), (state) =>
+          Effect.flatMap(decodeSnapshot(snapshots.get(run.partition) ?? []), ({ state }) =>
             replayChangelog(state, lines.get(run.partition) ?? [], k, run.partition, rules)
           )
         )

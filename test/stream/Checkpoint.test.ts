@@ -8,7 +8,8 @@ import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { BASE_MS, makeEvent, processingTimeOf, scenarioArbitrary } from "./fixtures.ts"
 
 /** Through the snapshot file format: NDJSON lines decoded by the Schemas. */
-const reload = (state: StreamState): StreamState => Effect.runSync(decodeSnapshot([...snapshotLines(state)]))
+const reload = (state: StreamState): StreamState =>
+  Effect.runSync(Effect.map(decodeSnapshot([...snapshotLines(state)]), (decoded) => decoded.state))
 
 /** What a batch shows the outside world (lake rows by id and flag, sessions, window updates, metrics). */
 const observable = (result: BatchResult<StreamEvent>) => ({
@@ -91,12 +92,16 @@ describe("checkpoint", () => {
     const bad: ReadonlyArray<ReadonlyArray<string>> = [
       [],
       ["null"],
-      [header.replace('"version":1', '"version":2'), ...parts],
+      [header.replace('"version":2', '"version":3'), ...parts],
       [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
       [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
       [header, "{"],
-      window === undefined ? [] : [header, JSON.stringify({ windows: [{ ...window, latencyBuckets: [1] }] })],
-      window === undefined ? [] : [header, JSON.stringify({ windows: [{ ...window, events: 1.5 }] })]
+      window === undefined
+        ? []
+        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, latencyBuckets: [1] } }] })],
+      window === undefined
+        ? []
+        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, events: 1.5 } }] })]
     ]
     for (const lines of bad) {
       const exit = Effect.runSyncExit(decodeSnapshot(lines))

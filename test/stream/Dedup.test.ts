@@ -1,4 +1,4 @@
-/** De-duplication within the watermark (DESIGN "Dedup") and partition revocation, as worked examples. */
+/** De-duplication within the watermark (ARCHITECTURE.md "Dedup") and partition revocation, as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
 import { defaultStreamRules, dropPartitions, processBatch } from "../../src/stream/Batch.ts"
 import { emptyState, type StreamState, stateSizes } from "../../src/stream/State.ts"

@@ -9,12 +9,14 @@ import * as path from "node:path"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Result } from "effect"
 import { afterAll } from "vitest"
+import { closesMinute, decodeKpiUpdate, encodeKpiUpdate } from "../../src/domain/KpiMinute.ts"
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { Settings } from "../../src/domain/Settings.ts"
 import type { ConsumedMessage } from "../../src/kafka/EventConsumer.ts"
 import { advance, closeAll, type LakeRow, processBatch } from "../../src/stream/Batch.ts"
 import { encodeState } from "../../src/stream/Checkpoint.ts"
 import { Checkpointer, type PartitionCommit, type PreparedCommit, partitionDir } from "../../src/stream/Checkpointer.ts"
-import { closesMinute, decodeKpiUpdate, encodeKpiUpdate, windowRecord } from "../../src/stream/KpiUpdate.ts"
+import { windowRecord } from "../../src/stream/KpiRecords.ts"
 import {
   feedReplay,
   newOutput,
@@ -23,7 +25,6 @@ import {
   stepAdvance,
   stepEvents
 } from "../../src/stream/MicroBatch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import type { WindowUpdate } from "../../src/stream/Windows.ts"
@@ -313,6 +314,7 @@ describe("kpi_minute contract", () => {
         sessionsStarted: 1,
         configuratorStarts: 0,
         configuratorCompletions: 0,
+        configuratorShares: 0,
         funnelSteps: { purchased: 1 },
         purchases: 1,
         revenueByCurrency: { EUR: 49_900 },

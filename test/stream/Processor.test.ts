@@ -10,10 +10,10 @@ import type { Kafka as KafkaJs } from "kafkajs"
 import { afterAll, beforeAll } from "vitest"
 import { enrichedEventArbitrary } from "../../src/domain/Arbitraries.ts"
 import type { EnrichedEvent } from "../../src/domain/Catalog.ts"
-import { decodeDeadLetterJson } from "../../src/ingest/domain/DeadLetter.ts"
+import { decodeDeadLetterJson } from "../../src/domain/DeadLetter.ts"
+import { decodeKpiUpdate, type KpiWindowUpdate } from "../../src/domain/KpiMinute.ts"
 import { TopicNames } from "../../src/kafka/Topics.ts"
 import { eventsTable, sessionsTable } from "../../src/lake/LakeTable.ts"
-import { decodeKpiUpdate, type KpiWindowUpdate } from "../../src/stream/KpiUpdate.ts"
 import { startBroker, type TestBroker } from "../kafka/fixtures/broker.ts"
 import { client } from "../kafka/fixtures/kafkajs.ts"
 import {
@@ -76,7 +76,7 @@ const scenario = Arbitrary.array(Arbitrary.all({ event: enrichedEventArbitrary, 
   maxLength: 60
 })
 
-/** The DESIGN session rules in SQL over the lake's events: what `int_sessions` will compute. */
+/** The session rules of ARCHITECTURE.md in SQL over the lake's events: what `int_sessions` will compute. */
 const sessionsSql = (relation: string) => `
   WITH RECURSIVE ev AS (
     SELECT user_id, event_id, event_type, epoch_ms(occurred_at_corrected) AS t

@@ -1,13 +1,14 @@
 /**
- * The batch computation the stream must agree with (DESIGN guarantee 5) — what `int_sessions` and the
+ * The batch computation the stream must agree with (ARCHITECTURE.md guarantee 5) — what `int_sessions` and the
  * per-minute SQL models compute from the lake: take the lake rows, keep the first row per event id,
  * drop late rows, sort by (event time, event id), cut sessions sequentially per user, group by minute
- * and partition. Written from the DESIGN's rules, independently of src/stream.
+ * and partition. Written from the rules of ARCHITECTURE.md, independently of src/stream.
  */
+
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import type { LakeRow } from "../../src/stream/Batch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
-import { compareStrings } from "./fixtures.ts"
+import { compareStrings, FUNNEL_STEPS } from "./fixtures.ts"
 
 export interface ReferenceRules {
   readonly gapMs: number
@@ -103,7 +104,8 @@ export const referenceWindows = (sorted: ReadonlyArray<StreamEvent>, rules: Refe
         sessionsStarted: starts.filter((s) => s === key).length,
         configuratorStarts: events.filter((e) => e.eventType === "quiz_started").length,
         configuratorCompletions: events.filter((e) => e.eventType === "quiz_completed").length,
-        funnelSteps: countBy(events.flatMap((e) => (e.funnelStep === null ? [] : [e.funnelStep]))),
+        configuratorShares: events.filter((e) => e.eventType === "result_shared").length,
+        funnelSteps: countBy(events.flatMap((e) => FUNNEL_STEPS[e.eventType] ?? [])),
         purchases: purchases.length,
         revenueByCurrency: Object.fromEntries(Object.entries(revenue).sort(([a], [b]) => compareStrings(a, b)))
       }

@@ -1,7 +1,7 @@
-/** Session boundaries (DESIGN "Sessions") as worked examples. */
+/** Session boundaries (ARCHITECTURE.md "Sessions") as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { closeAll, defaultStreamRules, processBatch } from "../../src/stream/Batch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { BASE_MS, HOUR, MINUTE, makeEvent, runBatches } from "./fixtures.ts"

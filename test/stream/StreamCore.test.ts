@@ -1,11 +1,11 @@
 /**
- * The DESIGN's stream invariants as properties over generated event sets: batch = stream (guarantee 5)
+ * The stream invariants of ARCHITECTURE.md as properties over generated event sets: batch = stream (guarantee 5)
  * against the reference model, late handling (guarantee 4), the watermark (S1, S2), dedup (S4),
  * windows emitted once (K1) and conservation (F2).
  */
 import { assert, describe, it } from "@effect/vitest"
+import { mergeMeasures, type WindowMeasures } from "../../src/domain/KpiMeasures.ts"
 import type { LakeRow } from "../../src/stream/Batch.ts"
-import { mergeWindowMeasures, type WindowMeasures } from "../../src/stream/Measures.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import {
   closedWindowsOf,
@@ -147,10 +147,7 @@ describe("stream core", () => {
       const merged = new Map<number, WindowMeasures>()
       for (const update of run.updates.filter((u) => u.closed)) {
         const seen = merged.get(update.minuteStartMs)
-        merged.set(
-          update.minuteStartMs,
-          seen === undefined ? update.measures : mergeWindowMeasures(seen, update.measures)
-        )
+        merged.set(update.minuteStartMs, seen === undefined ? update.measures : mergeMeasures(seen, update.measures))
       }
       const onePartition = acceptedEvents(run.lakeRows).map((e) => ({ ...e, partition: 0 }))
       const expected = referenceWindows(onePartition, scenario.rules)

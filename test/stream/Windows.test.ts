@@ -1,7 +1,10 @@
-/** One-minute windows and their measures (DESIGN "Windows") as worked examples. */
+/** One-minute windows and their measures (ARCHITECTURE.md "Windows") as worked examples. */
 import { assert, describe, it } from "@effect/vitest"
+import { bucketIndex, LATENCY_BUCKET_BOUNDS_MS } from "../../src/domain/KpiMeasures.ts"
 import { defaultStreamRules, processBatch } from "../../src/stream/Batch.ts"
-import { LATENCY_BUCKET_BOUNDS_MS, latencyBucketIndex } from "../../src/stream/Measures.ts"
+
+const latencyBucketIndex = (ms: number) => bucketIndex(LATENCY_BUCKET_BOUNDS_MS, ms)
+
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import { BASE_MS, MINUTE, makeEvent } from "./fixtures.ts"
@@ -72,12 +75,14 @@ describe("windows", () => {
     assert.strictEqual(late.metrics.lateWindowEvents, 0)
   })
 
-  it("measure configurator starts and completions, funnel steps, purchases and revenue per currency", () => {
+  it("measure configurator starts, completions and shares, funnel steps, purchases and revenue per currency", () => {
     const t = BASE_MS + 3 * MINUTE
     const result = step(emptyState(), [
       ev("a", t, { eventType: "quiz_started" }),
       ev("b", t + 1, { eventType: "quiz_step_viewed" }),
       ev("c", t + 2, { eventType: "quiz_completed" }),
+      ev("h", t + 2, { eventType: "result_shared" }),
+      ev("i", t + 2, { eventType: "result_shared" }),
       ev("d", t + 3, { eventType: "purchase", revenue: 19.99, currency: "EUR" }),
       ev("e", t + 4, { eventType: "purchase", revenue: 0.01, currency: "EUR" }),
       ev("f", t + 5, { eventType: "purchase", revenue: 1.005, currency: "KWD" }),
@@ -86,6 +91,7 @@ describe("windows", () => {
     const measures = result.windowUpdates[0]?.measures
     assert.strictEqual(measures?.configuratorStarts, 1)
     assert.strictEqual(measures?.configuratorCompletions, 1)
+    assert.strictEqual(measures?.configuratorShares, 2)
     assert.deepStrictEqual(measures?.funnelSteps, { completed: 1, purchased: 4, started: 1, step_viewed: 1 })
     assert.strictEqual(measures?.purchases, 4)
     assert.deepStrictEqual(measures?.revenueByCurrency, { EUR: 20_000, KWD: 1_005, XXX: 3_000 })
@@ -93,7 +99,8 @@ describe("windows", () => {
       purchase: 4,
       quiz_completed: 1,
       quiz_started: 1,
-      quiz_step_viewed: 1
+      quiz_step_viewed: 1,
+      result_shared: 2
     })
   })
 

@@ -4,9 +4,9 @@
  * that a test knows which events can be late.
  */
 import { Arbitrary, Schema } from "effect"
+import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import { type BatchResult, closeAll, type LakeRow, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
 import type { PartitionRun } from "../../src/stream/MicroBatch.ts"
-import type { SessionRecord } from "../../src/stream/Sessions.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
 import type { WindowUpdate } from "../../src/stream/Windows.ts"
@@ -26,7 +26,7 @@ export const EVENT_TYPES = [
   "purchase"
 ] as const
 
-const FUNNEL_STEPS: Readonly<Record<string, string>> = {
+export const FUNNEL_STEPS: Readonly<Record<string, string>> = {
   quiz_started: "started",
   quiz_step_viewed: "step_viewed",
   quiz_completed: "completed",
@@ -63,8 +63,7 @@ export const makeEvent = (f: EventFields): StreamEvent => {
     utmMedium: f.utmSource === undefined || f.utmSource === null ? null : "cpc",
     utmCampaign: null,
     revenue: f.revenue ?? null,
-    currency: f.currency ?? null,
-    funnelStep: FUNNEL_STEPS[eventType] ?? null
+    currency: f.currency ?? null
   }
 }
 

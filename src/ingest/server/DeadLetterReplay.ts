@@ -17,6 +17,7 @@
  * ledger and the run also remember event_ids.
  */
 import { Clock, Context, Effect, Layer, Option, Result, Stream } from "effect"
+import { type DeadLetterRecord, decodeDeadLetterJson } from "../../domain/DeadLetter.ts"
 import { decodeEnrichedEventJson } from "../../domain/EventCodec.ts"
 import { jsonDepthExceeds } from "../../domain/JsonDepth.ts"
 import type { RejectReason } from "../../domain/RejectReason.ts"
@@ -26,7 +27,6 @@ import { EventConsumer, partitionKey } from "../../kafka/EventConsumer.ts"
 import { EventProducer, type ProducerRecord } from "../../kafka/EventProducer.ts"
 import { BrokerUnavailable, Kafka } from "../../kafka/Kafka.ts"
 import { ensureTopics, TopicNames } from "../../kafka/Topics.ts"
-import { type DeadLetterRecord, decodeDeadLetterJson } from "../domain/DeadLetter.ts"
 import { classify } from "./Ingestor.ts"
 
 /** The replay ledger topic (one partition, kept as long as the dead letters themselves). */

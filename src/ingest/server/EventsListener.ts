@@ -9,8 +9,8 @@
  * CORS headers) and test/ingest/listener.test.ts holds both paths to the same answers. Every other
  * request, CORS preflights included, goes on to the router.
  */
-import type { IncomingMessage, Server } from "node:http"
-import { ServerResponse } from "node:http"
+import { IncomingMessage, type Server, ServerResponse } from "node:http"
+import { Duplex } from "node:stream"
 import { Cause, Context, Effect, Exit, Layer, LogLevel, References, Result, Schema } from "effect"
 import { Settings } from "../../domain/Settings.ts"
 import { type CorsHeaders, corsHeaders } from "../../platform/Cors.ts"
@@ -29,7 +29,17 @@ const ROUTES: Readonly<Record<string, boolean>> = { [EVENT_PATHS.track]: false, 
 /** The error bodies exactly as the `HttpApi` encodes them (`{ _tag, error }`). */
 const encodeError = Schema.encodeSync(Schema.Union(EventErrors))
 
-export interface EventsListenerShape {
+/**
+ * A handler in front of the router: answers a request itself (true) or leaves it to the router (false).
+ * `EventsListener` is one; the app layer passes others down (the web app's dev server).
+ */
+export interface FrontHandler {
+  readonly handle: (request: IncomingMessage, response: ServerResponse) => boolean
+  /** The same for protocol upgrades (WebSocket); without it, upgrades go to the router. */
+  readonly upgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => boolean
+}
+
+export interface EventsListenerShape extends FrontHandler {
   /** Answers `request` when it is a POST to an event endpoint; false leaves it to the router. */
   readonly handle: (request: IncomingMessage, response: ServerResponse) => boolean
 }
@@ -134,18 +144,25 @@ const headerOf = (request: IncomingMessage, name: string): string | undefined =>
 }
 
 /**
- * A Node HTTP server whose `request` events go to `listener` first. `NodeHttpServer` attaches the
- * router with `server.on("request", …)`; dispatch is intercepted at `emit` so that the router never
- * sees a request the listener answered.
+ * A Node HTTP server whose `request` (and `upgrade`) events go to `handlers` first, in order.
+ * `NodeHttpServer` attaches the router with `server.on("request", …)`; dispatch is intercepted at
+ * `emit` so that the router never sees a request a handler answered.
  */
-export const serverWith = (listener: EventsListenerShape, create: () => Server) => (): Server => {
+export const serverWith = (handlers: ReadonlyArray<FrontHandler>, create: () => Server) => (): Server => {
   const server = create()
   const emit = server.emit
 
   server.emit = (event: string | symbol, ...args: Array<unknown>): boolean => {
     if (event === "request") {
       const response = args[1]
-      if (response instanceof ServerResponse && listener.handle(response.req, response)) return true
+      if (response instanceof ServerResponse) {
+        for (const handler of handlers) if (handler.handle(response.req, response)) return true
+      }
+    } else if (event === "upgrade") {
+      const [request, socket, head] = args
+      if (request instanceof IncomingMessage && socket instanceof Duplex && Buffer.isBuffer(head)) {
+        for (const handler of handlers) if (handler.upgrade?.(request, socket, head) === true) return true
+      }
     }
     return Reflect.apply(emit, server, [event, ...args])
   }

@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto"
 import { Clock, Context, Deferred, Effect, Layer, Metric } from "effect"
 import { Settings } from "../../domain/Settings.ts"
 import { OffsetStore } from "./OffsetStore.ts"
+import { ErrorCode } from "./protocol/ErrorCodes.ts"
 
 export interface JoinGroupRequest {
   readonly groupId: string
@@ -128,19 +129,6 @@ export interface GroupCoordinatorService {
   readonly deleteTopicOffsets: (topic: string) => Effect.Effect<void>
 }
 
-/** The group error codes this coordinator returns (reference §6). */
-const Code = {
-  NONE: 0,
-  UNKNOWN_SERVER_ERROR: -1,
-  NOT_COORDINATOR: 16,
-  ILLEGAL_GENERATION: 22,
-  INCONSISTENT_GROUP_PROTOCOL: 23,
-  INVALID_GROUP_ID: 24,
-  UNKNOWN_MEMBER_ID: 25,
-  INVALID_SESSION_TIMEOUT: 26,
-  REBALANCE_IN_PROGRESS: 27
-} as const
-
 type GroupState = "Empty" | "PreparingRebalance" | "CompletingRebalance" | "Stable"
 
 type Protocols = JoinGroupRequest["protocols"]
@@ -230,7 +218,7 @@ const metadataFor = (member: Member, protocolName: string): Uint8Array =>
 
 /** The JoinGroup answer for the current generation; only the leader gets the member list. */
 const joinResult = (group: Group, member: Member): JoinGroupResult => ({
-  errorCode: Code.NONE,
+  errorCode: ErrorCode.NONE,
   generationId: group.generationId,
   protocolName: group.protocolName,
   leader: group.leaderId,
@@ -281,7 +269,7 @@ const make = Effect.gen(function* () {
     change.touched.add(group)
     // Assignments of the interrupted generation are void: parked followers must rejoin.
     for (const m of group.members.values()) {
-      complete(m.syncing, syncError(Code.REBALANCE_IN_PROGRESS))
+      complete(m.syncing, syncError(ErrorCode.REBALANCE_IN_PROGRESS))
       m.syncing = undefined
     }
     const wasEmpty = group.state === "Empty"
@@ -303,7 +291,7 @@ const make = Effect.gen(function* () {
     const members = [...group.members.values()]
     const protocolName = selectProtocol(members)
     if (protocolName === undefined) {
-      for (const m of members) complete(m.joining, joinError(Code.INCONSISTENT_GROUP_PROTOCOL, m.memberId))
+      for (const m of members) complete(m.joining, joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, m.memberId))
       group.members.clear()
     }
     if (group.members.size === 0) {
@@ -324,8 +312,8 @@ const make = Effect.gen(function* () {
   }
 
   const removeMember = (group: Group, member: Member, change: Change): void => {
-    complete(member.joining, joinError(Code.UNKNOWN_MEMBER_ID, member.memberId))
-    complete(member.syncing, syncError(Code.UNKNOWN_MEMBER_ID))
+    complete(member.joining, joinError(ErrorCode.UNKNOWN_MEMBER_ID, member.memberId))
+    complete(member.syncing, syncError(ErrorCode.UNKNOWN_MEMBER_ID))
     group.members.delete(member.memberId)
     change.touched.add(group)
     if (group.state === "Stable" || group.state === "CompletingRebalance") prepareRebalance(group, change)
@@ -355,8 +343,8 @@ const make = Effect.gen(function* () {
       closed = true
       for (const group of groups.values()) {
         for (const m of group.members.values()) {
-          complete(m.joining, joinError(Code.NOT_COORDINATOR, m.memberId))
-          complete(m.syncing, syncError(Code.NOT_COORDINATOR))
+          complete(m.joining, joinError(ErrorCode.NOT_COORDINATOR, m.memberId))
+          complete(m.syncing, syncError(ErrorCode.NOT_COORDINATOR))
           m.joining = undefined
           m.syncing = undefined
         }
@@ -371,16 +359,16 @@ const make = Effect.gen(function* () {
   }).pipe(Effect.forkScoped)
 
   const joinGroup = Effect.fn("GroupCoordinator.joinGroup")(function* (req: JoinGroupRequest) {
-    if (closed) return joinError(Code.NOT_COORDINATOR, req.memberId)
-    if (req.groupId === "") return joinError(Code.INVALID_GROUP_ID, req.memberId)
-    if (req.sessionTimeoutMs <= 0) return joinError(Code.INVALID_SESSION_TIMEOUT, req.memberId)
+    if (closed) return joinError(ErrorCode.NOT_COORDINATOR, req.memberId)
+    if (req.groupId === "") return joinError(ErrorCode.INVALID_GROUP_ID, req.memberId)
+    if (req.sessionTimeoutMs <= 0) return joinError(ErrorCode.INVALID_SESSION_TIMEOUT, req.memberId)
     if (req.protocolType === "" || req.protocols.length === 0) {
-      return joinError(Code.INCONSISTENT_GROUP_PROTOCOL, req.memberId)
+      return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId)
     }
     const change = yield* begin
     let group = groups.get(req.groupId)
     if (group === undefined) {
-      if (req.memberId !== "") return joinError(Code.UNKNOWN_MEMBER_ID, req.memberId)
+      if (req.memberId !== "") return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId)
       group = {
         groupId: req.groupId,
         state: "Empty",
@@ -397,12 +385,12 @@ const make = Effect.gen(function* () {
     if (group.state === "Empty") group.protocolType = req.protocolType
     const others = [...group.members.values()].filter((m) => m.memberId !== req.memberId)
     if (req.protocolType !== group.protocolType || commonProtocols(req.protocols, others).length === 0) {
-      return joinError(Code.INCONSISTENT_GROUP_PROTOCOL, req.memberId)
+      return joinError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId)
     }
 
     let member = group.members.get(req.memberId)
     if (member === undefined) {
-      if (req.memberId !== "") return joinError(Code.UNKNOWN_MEMBER_ID, req.memberId)
+      if (req.memberId !== "") return joinError(ErrorCode.UNKNOWN_MEMBER_ID, req.memberId)
       member = {
         memberId: `${req.clientId}-${randomUUID()}`,
         groupInstanceId: req.groupInstanceId,
@@ -444,24 +432,24 @@ const make = Effect.gen(function* () {
   })
 
   const syncGroup = Effect.fn("GroupCoordinator.syncGroup")(function* (req: SyncGroupRequest) {
-    if (closed) return syncError(Code.NOT_COORDINATOR)
+    if (closed) return syncError(ErrorCode.NOT_COORDINATOR)
     const change = yield* begin
     const group = groups.get(req.groupId)
     const member = group?.members.get(req.memberId)
-    if (group === undefined || member === undefined) return syncError(Code.UNKNOWN_MEMBER_ID)
-    if (req.generationId !== group.generationId) return syncError(Code.ILLEGAL_GENERATION)
-    if (group.state === "PreparingRebalance") return syncError(Code.REBALANCE_IN_PROGRESS)
+    if (group === undefined || member === undefined) return syncError(ErrorCode.UNKNOWN_MEMBER_ID)
+    if (req.generationId !== group.generationId) return syncError(ErrorCode.ILLEGAL_GENERATION)
+    if (group.state === "PreparingRebalance") return syncError(ErrorCode.REBALANCE_IN_PROGRESS)
     member.lastSeenMs = change.nowMs
-    if (group.state === "Stable") return { errorCode: Code.NONE, assignment: member.assignment }
+    if (group.state === "Stable") return { errorCode: ErrorCode.NONE, assignment: member.assignment }
     if (member.memberId === group.leaderId) {
       const assigned = new Map(req.assignments.map((a) => [a.memberId, a.assignment]))
       group.state = "Stable"
       for (const m of group.members.values()) {
         m.assignment = assigned.get(m.memberId) ?? EMPTY
-        complete(m.syncing, { errorCode: Code.NONE, assignment: m.assignment })
+        complete(m.syncing, { errorCode: ErrorCode.NONE, assignment: m.assignment })
         m.syncing = undefined
       }
-      return { errorCode: Code.NONE, assignment: member.assignment }
+      return { errorCode: ErrorCode.NONE, assignment: member.assignment }
     }
     const answer = member.syncing ?? Deferred.makeUnsafe<SyncGroupResult>()
     member.syncing = answer
@@ -473,14 +461,14 @@ const make = Effect.gen(function* () {
     readonly generationId: number
     readonly memberId: string
   }) {
-    if (closed) return { errorCode: Code.NOT_COORDINATOR }
+    if (closed) return { errorCode: ErrorCode.NOT_COORDINATOR }
     const change = yield* begin
     const group = groups.get(req.groupId)
     const member = group?.members.get(req.memberId)
-    if (group === undefined || member === undefined) return { errorCode: Code.UNKNOWN_MEMBER_ID }
-    if (req.generationId !== group.generationId) return { errorCode: Code.ILLEGAL_GENERATION }
+    if (group === undefined || member === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID }
+    if (req.generationId !== group.generationId) return { errorCode: ErrorCode.ILLEGAL_GENERATION }
     member.lastSeenMs = change.nowMs
-    return { errorCode: group.state === "PreparingRebalance" ? Code.REBALANCE_IN_PROGRESS : Code.NONE }
+    return { errorCode: group.state === "PreparingRebalance" ? ErrorCode.REBALANCE_IN_PROGRESS : ErrorCode.NONE }
   })
 
   const leaveGroup = Effect.fn("GroupCoordinator.leaveGroup")(function* (req: {
@@ -489,10 +477,10 @@ const make = Effect.gen(function* () {
   }) {
     const change = yield* begin
     const group = groups.get(req.groupId)
-    let errorCode: number = Code.NONE
+    let errorCode: number = ErrorCode.NONE
     for (const memberId of req.memberIds) {
       const member = group?.members.get(memberId)
-      if (group === undefined || member === undefined) errorCode = Code.UNKNOWN_MEMBER_ID
+      if (group === undefined || member === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID
       else removeMember(group, member, change)
     }
     yield* publish(change)
@@ -502,20 +490,20 @@ const make = Effect.gen(function* () {
   /** Kafka's OffsetCommit checks; generation -1 is a "simple" commit, allowed only with no members. */
   const commitError = (req: OffsetCommitRequest, nowMs: number): number => {
     const group = groups.get(req.groupId)
-    if (req.generationId < 0 && (group === undefined || group.state === "Empty")) return Code.NONE
-    if (group === undefined) return Code.ILLEGAL_GENERATION
-    if (group.state === "CompletingRebalance") return Code.REBALANCE_IN_PROGRESS
+    if (req.generationId < 0 && (group === undefined || group.state === "Empty")) return ErrorCode.NONE
+    if (group === undefined) return ErrorCode.ILLEGAL_GENERATION
+    if (group.state === "CompletingRebalance") return ErrorCode.REBALANCE_IN_PROGRESS
     const member = group.members.get(req.memberId)
-    if (member === undefined) return Code.UNKNOWN_MEMBER_ID
-    if (req.generationId !== group.generationId) return Code.ILLEGAL_GENERATION
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION
     member.lastSeenMs = nowMs
-    return Code.NONE
+    return ErrorCode.NONE
   }
 
   const commitOffsets = Effect.fn("GroupCoordinator.commitOffsets")(function* (req: OffsetCommitRequest) {
     const nowMs = yield* Clock.currentTimeMillis
     let errorCode = commitError(req, nowMs)
-    if (errorCode === Code.NONE) {
+    if (errorCode === ErrorCode.NONE) {
       const entries = req.topics.flatMap((t) =>
         t.partitions.map((p) => ({
           group: req.groupId,
@@ -527,7 +515,7 @@ const make = Effect.gen(function* () {
       )
       const durable = entries.length === 0 || (yield* store.commit(entries))
       if (durable) yield* Metric.update(commitsTotal, entries.length)
-      else errorCode = Code.UNKNOWN_SERVER_ERROR
+      else errorCode = ErrorCode.UNKNOWN_SERVER_ERROR
     }
     return req.topics.map((t) => ({
       name: t.name,
@@ -540,14 +528,14 @@ const make = Effect.gen(function* () {
     const wanted =
       req.topics ?? [...committed].map(([name, partitions]) => ({ name, partitions: [...partitions.keys()] }))
     return {
-      errorCode: Code.NONE,
+      errorCode: ErrorCode.NONE,
       topics: wanted.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((partition) => {
           const c = committed.get(t.name)?.get(partition)
           return c === undefined
-            ? { partition, offset: -1n, metadata: "", errorCode: Code.NONE }
-            : { partition, offset: c.offset, metadata: c.metadata, errorCode: Code.NONE }
+            ? { partition, offset: -1n, metadata: "", errorCode: ErrorCode.NONE }
+            : { partition, offset: c.offset, metadata: c.metadata, errorCode: ErrorCode.NONE }
         })
       }))
     }
@@ -557,12 +545,12 @@ const make = Effect.gen(function* () {
     return groupIds.map((groupId) => {
       const group = groups.get(groupId)
       if (group === undefined) {
-        return { errorCode: Code.NONE, groupId, state: "Dead", protocolType: "", protocol: "", members: [] }
+        return { errorCode: ErrorCode.NONE, groupId, state: "Dead", protocolType: "", protocol: "", members: [] }
       }
       // As Kafka: metadata, assignments and the protocol are meaningful only once the group is Stable.
       const stable = group.state === "Stable"
       return {
-        errorCode: Code.NONE,
+        errorCode: ErrorCode.NONE,
         groupId,
         state: group.state,
         protocolType: group.protocolType,

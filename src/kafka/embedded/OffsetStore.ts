@@ -12,6 +12,7 @@ import * as NodeFs from "node:fs/promises"
 import * as NodePath from "node:path"
 import { Context, Deferred, Effect, Layer, Option, Queue, Schema } from "effect"
 import { Settings } from "../../domain/Settings.ts"
+import { writeFileAtomicPromise } from "../../platform/DurableFiles.ts"
 
 export interface CommittedOffset {
   readonly offset: bigint
@@ -90,23 +91,8 @@ const liveRecords = (state: MutableOffsets): Array<LogRecord> => {
 const toText = (records: ReadonlyArray<LogRecord>): string => records.map((r) => `${encodeLine(r)}\n`).join("")
 
 /** Writes `text` to a temporary file, fsyncs it, renames it over the log and fsyncs the directory. */
-const rewrite = async (dir: string, text: string): Promise<void> => {
-  const temp = NodePath.join(dir, TEMP_FILE)
-  const handle = await NodeFs.open(temp, "w")
-  try {
-    await handle.writeFile(text)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
-  await NodeFs.rename(temp, NodePath.join(dir, LOG_FILE))
-  const dirHandle = await NodeFs.open(dir, "r")
-  try {
-    await dirHandle.sync()
-  } finally {
-    await dirHandle.close()
-  }
-}
+const rewrite = (dir: string, text: string): Promise<void> =>
+  writeFileAtomicPromise(NodePath.join(dir, LOG_FILE), NodePath.join(dir, TEMP_FILE), text)
 
 interface Pending {
   readonly records: ReadonlyArray<LogRecord>

@@ -5,6 +5,15 @@
  */
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
+import {
+  type HistogramMeasure,
+  type KeyedCountMeasure,
+  type KPI_MEASURES,
+  type KpiMeasureName,
+  type Measure,
+  measureApiField,
+  measureEntries
+} from "../../domain/KpiMeasures.ts"
 import { DecimalInt } from "../../domain/QueryParams.ts"
 import { WarehouseUnavailable } from "./WarehouseErrors.ts"
 
@@ -15,7 +24,8 @@ const Count = Schema.Int.check(Schema.isGreaterThanOrEqualTo(0))
 const Counts = Schema.Record(Schema.String, Count)
 const Rate = Schema.NullOr(Schema.Number).annotate({ description: "0 … 1; null when the denominator is 0" })
 
-export const LatencyHistogram = Schema.Struct({
+/** A histogram measure in the API: its buckets and the percentiles read off them. */
+export const HistogramView = Schema.Struct({
   bounds_ms: Schema.Array(Schema.Int).annotate({
     description: "inclusive upper bounds of the buckets; `counts` has one more entry for everything above"
   }),
@@ -24,11 +34,51 @@ export const LatencyHistogram = Schema.Struct({
   p95_ms: Schema.NullOr(Schema.Int),
   p99_ms: Schema.NullOr(Schema.Int)
 }).annotate({
-  title: "LatencyHistogram",
+  title: "Histogram",
   description:
-    "ingest-to-processing latency of the minute's events; a percentile is the upper bound of the bucket it falls " +
-    "in (null when there are no events or it falls in the overflow bucket)"
+    "a percentile is the upper bound of the bucket it falls in (null when there are no values or it falls in the overflow bucket)"
 })
+export type HistogramView = typeof HistogramView.Type
+
+type Snake<S extends string> = S extends `${infer H}${infer T}`
+  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
+  : S
+type ApiName<K extends KpiMeasureName> = (typeof KPI_MEASURES)[K] extends { readonly apiName: infer N extends string }
+  ? N
+  : Snake<K>
+type ApiValue<M> = M extends KeyedCountMeasure
+  ? Readonly<Record<string, number>>
+  : M extends HistogramMeasure
+    ? HistogramView
+    : number
+
+/** The measures of a minute as the API shows them: derived from `KPI_MEASURES` (domain/KpiMeasures.ts). */
+export type KpiMinuteMeasures = {
+  readonly [K in KpiMeasureName as ApiName<K>]: ApiValue<(typeof KPI_MEASURES)[K]>
+}
+
+const measureField = (measure: Measure) => {
+  switch (measure.kind) {
+    case "count":
+    case "sessionStarts":
+    case "distinct":
+      return Count.annotate({ description: measure.description })
+    case "keyed":
+      return (
+        measure.apiScale === undefined ? Counts : Schema.Record(Schema.String, Schema.Number.check(Schema.isFinite()))
+      ).annotate({ description: measure.description })
+    case "histogram":
+      return HistogramView.annotate({ description: measure.description })
+  }
+}
+
+export interface KpiMinute extends KpiMinuteMeasures {
+  readonly minute: string
+  readonly closed: boolean
+  readonly partitions_total: number
+  readonly partitions_reporting: number
+  readonly updated_at: string
+}
 
 export const KpiMinute = Schema.Struct({
   minute: Schema.String.annotate({
@@ -39,21 +89,9 @@ export const KpiMinute = Schema.Struct({
   }),
   partitions_total: Count,
   partitions_reporting: Count.annotate({ description: "partitions that had events in this minute" }),
-  events: Count,
-  events_by_type: Counts,
-  distinct_users: Count,
-  sessions_started: Count,
-  configurator_starts: Count,
-  configurator_completions: Count,
-  funnel_steps: Counts,
-  purchases: Count,
-  revenue_by_currency: Schema.Record(Schema.String, Schema.Number).annotate({
-    description: "purchase revenue per ISO 4217 currency, in currency units"
-  }),
-  latency: LatencyHistogram,
+  ...Object.fromEntries(measureEntries().map(([name, measure]) => [measureApiField(name), measureField(measure)])),
   updated_at: Schema.String.annotate({ description: "when the warehouse applied the minute's last update" })
-}).annotate({ title: "KpiMinute" })
-export type KpiMinute = typeof KpiMinute.Type
+}).annotate({ title: "KpiMinute" }) as unknown as Schema.Codec<KpiMinute>
 
 export const Freshness = Schema.Struct({
   as_of: Schema.String.annotate({ description: "server time of this answer" }),

@@ -1,16 +1,19 @@
 /**
- * The warehouse role's HTTP API contract (live KPIs now; the mart endpoints join later). One
+ * The warehouse role's HTTP API contract: live KPIs, the live feed and the model layer. One
  * definition gives the server (`WarehouseServer`), the typed client (`HttpApiClient.make(WarehouseApi)`)
  * and the OpenAPI document.
  */
 import { HttpApi, OpenApi } from "effect/http-api"
+import { ApiToken } from "../../platform/ApiToken.ts"
 import { KpisApi } from "./Kpis.ts"
 import { LiveApi } from "./Live.ts"
+import { ModelsApi } from "./Models.ts"
 import { QueryErrors } from "./WarehouseErrors.ts"
 
 export class WarehouseApi extends HttpApi.make("launchpad-warehouse")
-  .add(KpisApi.middleware(QueryErrors))
-  .add(LiveApi)
+  .add(KpisApi.middleware(QueryErrors).middleware(ApiToken))
+  .add(LiveApi.middleware(ApiToken))
+  .add(ModelsApi.middleware(QueryErrors).middleware(ApiToken))
   .annotateMerge(
     OpenApi.annotations({
       title: "Launchpad warehouse API",

@@ -15,12 +15,12 @@
  * - Retention deletes minutes older than `LAUNCHPAD_KPI_RETENTION_DAYS` at start and periodically.
  */
 import { Clock, type Duration, Effect, Layer, Metric, Result, Schedule, SchemaIssue, Stream } from "effect"
+import { SqlClient } from "effect/sql"
+import { decodeKpiUpdate, type KpiUpdate, WINDOW_MS } from "../../domain/KpiMinute.ts"
 import { Settings } from "../../domain/Settings.ts"
 import { EventConsumer, type RecordBatch } from "../../kafka/EventConsumer.ts"
 import { TopicNames } from "../../kafka/Topics.ts"
-import { decodeKpiUpdate, type KpiUpdate } from "../../stream/KpiUpdate.ts"
-import { WINDOW_MS } from "../../stream/Windows.ts"
-import { Warehouse } from "../warehouse/Warehouse.ts"
+import { supervise } from "../../platform/Supervise.ts"
 import { KpiQueries } from "./KpiQueries.ts"
 import { applyUpdates, type ConsumedThrough, deleteMinutesBefore, storedOffsets } from "./KpiStore.ts"
 import { LiveUpdates } from "./LiveUpdates.ts"
@@ -103,13 +103,13 @@ const make = (options: KpiMinuteSinkOptions) =>
     const consumer = yield* EventConsumer
     const queries = yield* KpiQueries
     const live = yield* LiveUpdates
-    const warehouse = yield* Warehouse
+    const sql = yield* SqlClient.SqlClient
     const group = consumer.group({
       groupId: WAREHOUSE_GROUP_ID,
       topics: [TopicNames.kpiMinute],
       fromBeginning: true,
       // Resume from the offsets stored with the data, not from the group's.
-      onAssigned: (partitions) => Effect.provideService(storedOffsets(partitions), Warehouse, warehouse),
+      onAssigned: (partitions) => Effect.provideService(storedOffsets(partitions), SqlClient.SqlClient, sql),
       maxWaitTimeMs: options.maxWaitTimeMs ?? 500,
       ...(options.sessionTimeoutMs === undefined
         ? {}
@@ -169,18 +169,13 @@ const make = (options: KpiMinuteSinkOptions) =>
       }
     })
 
-    const consume = group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(
-      Stream.runForEach(applyBatches),
-      // Defects restart the consumer too; interrupting the layer does not come through here.
-      Effect.sandbox,
-      Effect.tapError((cause) =>
-        Metric.update(WarehouseMetrics.sinkRestarts, 1).pipe(
-          Effect.andThen(Effect.logError("kpi_minute sink stopped; restarting", cause))
-        )
-      ),
-      Effect.retry(
-        Schedule.min([Schedule.exponential(options.restartDelay ?? "500 millis"), Schedule.spaced("30 seconds")])
-      )
+    const consume = supervise(
+      group.batchGroups(APPLY_LINGER_MS, APPLY_MAX_BATCHES).pipe(Stream.runForEach(applyBatches)),
+      {
+        name: "kpi_minute sink",
+        initialDelay: options.restartDelay ?? "500 millis",
+        onRestart: () => Metric.update(WarehouseMetrics.sinkRestarts, 1)
+      }
     )
 
     const retention = runKpiRetention().pipe(

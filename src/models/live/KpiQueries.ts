@@ -4,33 +4,32 @@
  * so BIGINTs, maps and lists arrive as plain numbers and records without per-column conversions.
  */
 import { Context, Effect, Layer, Schema } from "effect"
-import type { DuckDbError } from "../../lake/DuckDb.ts"
-import { FUNNEL_STEPS } from "../../stream/Input.ts"
-import { LATENCY_BUCKET_BOUNDS_MS } from "../../stream/Measures.ts"
-import { WINDOW_MS, windowStartOf } from "../../stream/Windows.ts"
-import type { Funnel, KpiMinute, KpisLatest, KpisRange } from "../api/Kpis.ts"
-import { Warehouse } from "../warehouse/Warehouse.ts"
+import { SqlClient, type SqlError } from "effect/sql"
+import { CONFIGURATOR_FUNNEL } from "../../domain/Funnels.ts"
+import {
+  KPI_MEASURE_NAMES,
+  KPI_MEASURES,
+  type KpiMeasureName,
+  type Measure,
+  measureApiField,
+  measureColumn,
+  type WindowMeasures,
+  WindowMeasuresSchema
+} from "../../domain/KpiMeasures.ts"
+import { WINDOW_MS, windowStartOf } from "../../domain/KpiMinute.ts"
+import type { Funnel, HistogramView, KpiMinute, KpisLatest, KpisRange } from "../api/Kpis.ts"
 import { closedThroughSql, ensureKpiTables } from "./KpiStore.ts"
 
 const Count = Schema.Number
 const Counts = Schema.Record(Schema.String, Schema.Number)
 
-/** A `kpi_minute` row as `to_json` renders it. */
+/** A `kpi_minute` row as `to_json` renders it: the measures under their `KPI_MEASURES` keys. */
 const MinuteRow = Schema.Struct({
   minute_ms: Schema.Number,
   closed: Schema.Boolean,
   partitions_total: Count,
   partitions_reporting: Count,
-  events: Count,
-  events_by_type: Counts,
-  distinct_users: Count,
-  sessions_started: Count,
-  configurator_starts: Count,
-  configurator_completions: Count,
-  funnel_steps: Counts,
-  purchases: Count,
-  revenue_by_currency: Counts,
-  latency_buckets: Schema.Array(Count),
+  measures: WindowMeasuresSchema,
   updated_at_ms: Schema.Number
 })
 type MinuteRow = typeof MinuteRow.Type
@@ -39,53 +38,67 @@ const decodeMinuteRow = Schema.decodeUnknownEffect(Schema.fromJsonString(MinuteR
 
 const selectMinutes = `SELECT to_json({
     minute_ms: epoch_ms(minute), closed: closed, partitions_total: partitions_total,
-    partitions_reporting: partitions_reporting, events: events, events_by_type: events_by_type,
-    distinct_users: distinct_users, sessions_started: sessions_started, configurator_starts: configurator_starts,
-    configurator_completions: configurator_completions, funnel_steps: funnel_steps, purchases: purchases,
-    revenue_by_currency: revenue_by_currency, latency_buckets: latency_buckets, updated_at_ms: epoch_ms(updated_at)
+    partitions_reporting: partitions_reporting,
+    measures: {${KPI_MEASURE_NAMES.map((key) => `${key}: ${measureColumn(key)}`).join(", ")}},
+    updated_at_ms: epoch_ms(updated_at)
   })::VARCHAR AS row FROM kpi_minute`
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
 /** Upper bound of the bucket holding quantile `q`; null when empty or in the overflow bucket. */
-export const bucketQuantile = (counts: ReadonlyArray<number>, q: number): number | null => {
+export const bucketQuantile = (
+  bounds: ReadonlyArray<number>,
+  counts: ReadonlyArray<number>,
+  q: number
+): number | null => {
   const total = counts.reduce((a, b) => a + b, 0)
   if (total === 0) return null
   const rank = Math.ceil(q * total)
   let seen = 0
   for (let i = 0; i < counts.length; i++) {
     seen += counts[i] ?? 0
-    if (seen >= rank) return LATENCY_BUCKET_BOUNDS_MS[i] ?? null
+    if (seen >= rank) return bounds[i] ?? null
   }
   return null
 }
 
-const toKpiMinute = (row: MinuteRow): KpiMinute => ({
-  minute: iso(row.minute_ms),
-  closed: row.closed,
-  partitions_total: row.partitions_total,
-  partitions_reporting: row.partitions_reporting,
-  events: row.events,
-  events_by_type: row.events_by_type,
-  distinct_users: row.distinct_users,
-  sessions_started: row.sessions_started,
-  configurator_starts: row.configurator_starts,
-  configurator_completions: row.configurator_completions,
-  funnel_steps: row.funnel_steps,
-  purchases: row.purchases,
-  // Stored in integer thousandths so that sums are exact.
-  revenue_by_currency: Object.fromEntries(
-    Object.entries(row.revenue_by_currency).map(([currency, thousandths]) => [currency, thousandths / 1000])
-  ),
-  latency: {
-    bounds_ms: LATENCY_BUCKET_BOUNDS_MS,
-    counts: row.latency_buckets,
-    p50_ms: bucketQuantile(row.latency_buckets, 0.5),
-    p95_ms: bucketQuantile(row.latency_buckets, 0.95),
-    p99_ms: bucketQuantile(row.latency_buckets, 0.99)
-  },
-  updated_at: iso(row.updated_at_ms)
-})
+/** One measure as the API shows it (KPI_MEASURES decides how). */
+const present = (measure: Measure, value: WindowMeasures[KpiMeasureName]): unknown => {
+  switch (measure.kind) {
+    case "keyed": {
+      const scale = measure.apiScale
+      const counts = value as Readonly<Record<string, number>>
+      // Stored in integer units (revenue in thousandths) so that sums are exact.
+      return scale === undefined
+        ? counts
+        : Object.fromEntries(Object.entries(counts).map(([key, amount]) => [key, amount / scale]))
+    }
+    case "histogram": {
+      const counts = value as ReadonlyArray<number>
+      return {
+        bounds_ms: measure.bounds,
+        counts,
+        p50_ms: bucketQuantile(measure.bounds, counts, 0.5),
+        p95_ms: bucketQuantile(measure.bounds, counts, 0.95),
+        p99_ms: bucketQuantile(measure.bounds, counts, 0.99)
+      } satisfies HistogramView
+    }
+    default:
+      return value
+  }
+}
+
+const toKpiMinute = (row: MinuteRow): KpiMinute =>
+  ({
+    minute: iso(row.minute_ms),
+    closed: row.closed,
+    partitions_total: row.partitions_total,
+    partitions_reporting: row.partitions_reporting,
+    ...Object.fromEntries(
+      KPI_MEASURE_NAMES.map((key) => [measureApiField(key), present(KPI_MEASURES[key], row.measures[key])])
+    ),
+    updated_at: iso(row.updated_at_ms)
+  }) as KpiMinute
 
 const rate = (n: number, d: number): number | null => (d === 0 ? null : n / d)
 
@@ -95,7 +108,7 @@ export const minuteRange = (minutesBack: number, nowMs: number) => {
   return { from: to - (minutesBack - 1) * WINDOW_MS, to }
 }
 
-const STEP_ORDER: ReadonlyArray<string> = Object.values(FUNNEL_STEPS)
+const STEP_ORDER: ReadonlyArray<string> = CONFIGURATOR_FUNNEL.map((s) => s.step)
 
 const stepRank = (step: string) => {
   const rank = STEP_ORDER.indexOf(step)
@@ -103,7 +116,7 @@ const stepRank = (step: string) => {
 }
 
 /**
- * Funnel math. Steps in the processor's funnel order (`FUNNEL_STEPS`), unknown ones after it, largest
+ * Funnel math. Steps in the configurator funnel's order (`CONFIGURATOR_FUNNEL`), unknown ones after it, largest
  * first. Counts are events, so a repeated step (one view per quiz step) can exceed the step before it
  * and its rates can exceed 1.
  */
@@ -138,25 +151,30 @@ const FreshnessRow = Schema.Struct({
 const decodeFreshnessRow = Schema.decodeUnknownEffect(Schema.fromJsonString(FreshnessRow))
 
 export interface KpiQueriesShape {
-  readonly latest: (nowMs: number) => Effect.Effect<KpisLatest, DuckDbError | Schema.SchemaError>
-  readonly range: (minutesBack: number, nowMs: number) => Effect.Effect<KpisRange, DuckDbError | Schema.SchemaError>
-  readonly funnel: (minutesBack: number, nowMs: number) => Effect.Effect<Funnel, DuckDbError | Schema.SchemaError>
+  readonly latest: (nowMs: number) => Effect.Effect<KpisLatest, SqlError.SqlError | Schema.SchemaError>
+  readonly range: (
+    minutesBack: number,
+    nowMs: number
+  ) => Effect.Effect<KpisRange, SqlError.SqlError | Schema.SchemaError>
+  readonly funnel: (minutesBack: number, nowMs: number) => Effect.Effect<Funnel, SqlError.SqlError | Schema.SchemaError>
   /** The merged rows of the given minutes (epoch ms), oldest first; minutes without rows are absent. */
   readonly minutes: (
     minutes: ReadonlyArray<number>
-  ) => Effect.Effect<ReadonlyArray<KpiMinute>, DuckDbError | Schema.SchemaError>
+  ) => Effect.Effect<ReadonlyArray<KpiMinute>, SqlError.SqlError | Schema.SchemaError>
 }
 
-const rowsOf = (rows: ReadonlyArray<Readonly<Record<string, unknown>>>) =>
+const rowsOf = (rows: ReadonlyArray<{ readonly row: string }>) =>
   Effect.forEach(rows, (row) => Effect.map(decodeMinuteRow(row.row), toKpiMinute))
 
 const make = Effect.gen(function* () {
-  const warehouse = yield* Warehouse
+  const sql = yield* SqlClient.SqlClient
   yield* ensureKpiTables()
+  const query = (text: string, params: ReadonlyArray<unknown> = []) =>
+    sql.unsafe<{ readonly row: string }>(text, params)
 
   const minutes = Effect.fn("KpiQueries.minutes")(function* (wanted: ReadonlyArray<number>) {
     if (wanted.length === 0) return []
-    const rows = yield* warehouse.query(
+    const rows = yield* query(
       `${selectMinutes} WHERE epoch_ms(minute) IN (SELECT unnest($1::BIGINT[])) ORDER BY minute`,
       [JSON.stringify(wanted)]
     )
@@ -164,9 +182,9 @@ const make = Effect.gen(function* () {
   })
 
   const latest = Effect.fn("KpiQueries.latest")(function* (nowMs: number) {
-    const rows = yield* warehouse.query(`${selectMinutes} ORDER BY minute DESC LIMIT 1`)
+    const rows = yield* query(`${selectMinutes} ORDER BY minute DESC LIMIT 1`)
     const [kpis] = yield* rowsOf(rows)
-    const [freshness] = yield* warehouse.query(
+    const [freshness] = yield* query(
       `SELECT to_json({
         last_update_ms: (SELECT epoch_ms(max(updated_at)) FROM (
           SELECT max(updated_at) AS updated_at FROM kpi_minute_sum
@@ -190,7 +208,7 @@ const make = Effect.gen(function* () {
 
   const range = Effect.fn("KpiQueries.range")(function* (minutesBack: number, nowMs: number) {
     const { from, to } = minuteRange(minutesBack, nowMs)
-    const rows = yield* warehouse.query(
+    const rows = yield* query(
       `${selectMinutes} WHERE minute BETWEEN make_timestamptz($1::BIGINT * 1000) AND make_timestamptz($2::BIGINT * 1000)
         ORDER BY minute`,
       [from, to]
@@ -200,7 +218,7 @@ const make = Effect.gen(function* () {
 
   const funnel = Effect.fn("KpiQueries.funnel")(function* (minutesBack: number, nowMs: number) {
     const { from, to } = minuteRange(minutesBack, nowMs)
-    const [row] = yield* warehouse.query(
+    const [row] = yield* query(
       `WITH scope AS (
         SELECT * FROM kpi_minute_sum
         WHERE minute BETWEEN make_timestamptz($1::BIGINT * 1000) AND make_timestamptz($2::BIGINT * 1000)

@@ -5,7 +5,6 @@
  * an outage); one that cannot be read is `error`.
  */
 import { Effect } from "effect"
-import { DuckDbError } from "../../lake/DuckDb.ts"
 import { type LakeReaderShape, relationSql } from "../../lake/LakeReader.ts"
 import type { DuckDbClientShape } from "../../sql/DuckDbClient.ts"
 import { quoteIdentifier } from "../../sql/DuckDbCompiler.ts"
@@ -31,11 +30,9 @@ export const checkFreshness = (
   }
   return reader
     .withFiles(source.table, (files) =>
-      duck
-        .unsafe<{ readonly newest: Date | null }>(
-          `SELECT max(${quoteIdentifier(source.loadedAtField)}) AS newest FROM ${relationSql(source.table, files)}`
-        )
-        .pipe(Effect.mapError((error) => new DuckDbError({ message: error.message, cause: error })))
+      duck.unsafe<{ readonly newest: Date | null }>(
+        `SELECT max(${quoteIdentifier(source.loadedAtField)}) AS newest FROM ${relationSql(source.table, files)}`
+      )
     )
     .pipe(
       Effect.map(([row]): FreshnessResult => {

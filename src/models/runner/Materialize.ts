@@ -20,7 +20,6 @@
  */
 import { Effect, Schema } from "effect"
 import type { SqlError } from "effect/sql"
-import { DuckDbError } from "../../lake/DuckDb.ts"
 import { type LakeReadError, type LakeReaderShape, relationSql } from "../../lake/LakeReader.ts"
 import type { DuckDbClientShape } from "../../sql/DuckDbClient.ts"
 import { quoteIdentifier } from "../../sql/DuckDbCompiler.ts"
@@ -46,7 +45,7 @@ type RelationKind = "table" | "view" | undefined
 
 /**
  * Resolves a model's sources to their live files for the duration of `use`, re-planned when a listed
- * file vanished under it (withFiles recognises that from a DuckDbError's message).
+ * file vanished under it (withFiles recognises that from the SqlError's message).
  */
 const withSources = <A>(
   reader: LakeReaderShape,
@@ -59,16 +58,16 @@ const withSources = <A>(
     relations: ReadonlyMap<string, string>
   ): Effect.Effect<A, LakeReadError> => {
     const [first, ...rest] = remaining
-    if (first === undefined) {
-      return use(relations).pipe(Effect.mapError((error) => new DuckDbError({ message: error.message, cause: error })))
-    }
+    if (first === undefined) return use(relations)
     const source = project.sources.get(first)
-    if (source === undefined) return Effect.fail(new DuckDbError({ message: `unknown source ${first}`, cause: first }))
+    // The project loader refuses a model naming an unknown source, so this is a bug.
+    if (source === undefined) return Effect.die(new Error(`unknown source ${first}`))
     return reader.withFiles(source.table, (files) =>
       resolve(rest, new Map([...relations, [first, relationSql(source.table, files)]])).pipe(
-        Effect.mapError((error) =>
-          error._tag === "DuckDbError" ? error : new DuckDbError({ message: error.message, cause: error })
-        )
+        Effect.catchTags({
+          FileIoError: (error) => Effect.die(error),
+          LakeManifestError: (error) => Effect.die(error)
+        })
       )
     )
   }

@@ -1,5 +1,5 @@
 /**
- * Batch = stream for sessions (DESIGN guarantee 5): the same catalog events, in any arrival order (late
+ * Batch = stream for sessions (ARCHITECTURE.md, guarantee 5): the same catalog events, in any arrival order (late
  * stragglers and retried copies included), go through the stream core (src/stream: late flags, dedup,
  * sessionization, in micro-batches) whose lake rows and closed sessions are written by the real lake
  * writers; int_sessions, computed by the models from lake/events, must equal lake/sessions column for
@@ -10,14 +10,14 @@ import { assert, describe, it } from "@effect/vitest"
 import { Arbitrary, Effect, Schema } from "effect"
 import { SqlClient } from "effect/sql"
 import type { EnrichedEvent } from "../../../src/domain/Catalog.ts"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../src/domain/Metrics.ts"
+import type { SessionRecord } from "../../../src/domain/SessionRecord.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../src/domain/SessionRecord.ts"
 import { EventFileWriter } from "../../../src/lake/EventFileWriter.ts"
 import type { EventLakeRow } from "../../../src/lake/LakeTable.ts"
 import { SessionFileWriter } from "../../../src/lake/SessionFileWriter.ts"
 import { ModelRunner } from "../../../src/models/runner/ModelRunner.ts"
 import { closeAll, defaultStreamRules, processBatch } from "../../../src/stream/Batch.ts"
 import { toStreamEvent } from "../../../src/stream/Input.ts"
-import type { SessionRecord } from "../../../src/stream/Sessions.ts"
 import { emptyState } from "../../../src/stream/State.ts"
 import { runnerLayer, tempDataDir } from "../runner/fixtures.ts"
 import { event, HOUR, MINUTE, pageView, purchase } from "./fixtures.ts"

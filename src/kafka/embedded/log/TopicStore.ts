@@ -9,6 +9,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Schema } from "effect"
+import { writeFileAtomicSync } from "../../../platform/DurableFiles.ts"
 import { type PartitionConfig, PartitionLog } from "./PartitionLog.ts"
 
 export interface Topic {
@@ -34,23 +35,7 @@ const encodeMeta = Schema.encodeSync(TopicMeta)
 /** '~' cannot appear in a topic name, so a half-deleted directory never shadows a topic. */
 const DELETED_PREFIX = "~deleted~"
 
-const writeAtomic = (file: string, data: string): void => {
-  const tmp = `${file}.tmp`
-  const fd = fs.openSync(tmp, "w")
-  try {
-    fs.writeSync(fd, data)
-    fs.fsyncSync(fd)
-  } finally {
-    fs.closeSync(fd)
-  }
-  fs.renameSync(tmp, file)
-  const dirFd = fs.openSync(path.dirname(file), "r")
-  try {
-    fs.fsyncSync(dirFd)
-  } finally {
-    fs.closeSync(dirFd)
-  }
-}
+const writeAtomic = (file: string, data: string): void => writeFileAtomicSync(file, `${file}.tmp`, data)
 
 export class TopicStore {
   private readonly root: string

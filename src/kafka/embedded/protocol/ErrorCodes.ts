@@ -1,12 +1,19 @@
-/** Kafka error codes the broker returns (the subset this broker can produce). */
+/** Kafka error codes the broker and its group coordinator return (the subset they can produce). */
 export const ErrorCode = {
   NONE: 0,
   UNKNOWN_SERVER_ERROR: -1,
   OFFSET_OUT_OF_RANGE: 1,
   CORRUPT_MESSAGE: 2,
   UNKNOWN_TOPIC_OR_PARTITION: 3,
+  NOT_COORDINATOR: 16,
   INVALID_TOPIC_EXCEPTION: 17,
   INVALID_REQUIRED_ACKS: 21,
+  ILLEGAL_GENERATION: 22,
+  INCONSISTENT_GROUP_PROTOCOL: 23,
+  INVALID_GROUP_ID: 24,
+  UNKNOWN_MEMBER_ID: 25,
+  INVALID_SESSION_TIMEOUT: 26,
+  REBALANCE_IN_PROGRESS: 27,
   UNSUPPORTED_VERSION: 35,
   TOPIC_ALREADY_EXISTS: 36,
   INVALID_PARTITIONS: 37,

@@ -1,10 +1,6 @@
 import { DeviceType } from "../../../domain/Envelope.ts"
-import {
-  COMPLETION_WINDOW_MS,
-  CONFIGURATOR_EVENTS,
-  CONFIGURATOR_INTERACTIONS,
-  SESSION_GAP_MS
-} from "../../../domain/Metrics.ts"
+import { COMPLETION_WINDOW_MS, CONFIGURATOR_EVENTS, CONFIGURATOR_INTERACTIONS } from "../../../domain/Metrics.ts"
+import { SESSION_GAP_MS } from "../../../domain/SessionRecord.ts"
 import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
 
 const hours = COMPLETION_WINDOW_MS / 3_600_000

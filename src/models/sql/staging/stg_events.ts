@@ -22,7 +22,8 @@ const catalogColumns: Record<string, ColumnDeclaration> = Object.fromEntries(
 const writerColumns: Record<(typeof EVENT_LAKE_COLUMNS)[number]["name"], string> = {
   kafka_partition: "events_raw partition the kept copy was read from",
   kafka_offset: "offset of the kept copy in its events_raw partition",
-  is_late: "the stream received the kept copy after its watermark had passed the event time (DESIGN.md, Late)",
+  is_late:
+    "the stream received the kept copy after its watermark had passed the event time (ARCHITECTURE.md, Stream semantics: Late)",
   processed_at: "when the stream processor wrote the kept copy to the lake"
 }
 

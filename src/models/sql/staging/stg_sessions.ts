@@ -1,6 +1,6 @@
 import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/Metrics.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
 import type { sessionsTable } from "../../../lake/LakeTable.ts"
 import { acceptedValues, type ColumnDeclaration, defineModel, notNull, unique } from "../../runner/Model.ts"
 
@@ -33,7 +33,7 @@ export default defineModel({
   layer: "staging",
   materialized: "table",
   description:
-    `Every session the stream closed (lake/sessions), once per session_key. The stream's rules (DESIGN.md ` +
+    `Every session the stream closed (lake/sessions), once per session_key. The stream's rules (ARCHITECTURE.md, ` +
     `"Sessions"): per user_id in event-time order (occurred_at_corrected, then event_id), a gap of more than ` +
     `${minutes(SESSION_GAP_MS)} minutes starts a new session (exactly ${minutes(SESSION_GAP_MS)} continues it), ` +
     `and so does an event more than ${minutes(SESSION_MAX_MS) / 60} hours after the session's start; late and ` +

@@ -5,8 +5,8 @@
  * when, so `launchpad dlq replay` can re-validate it after a schema fix.
  */
 import { Schema } from "effect"
-import { RejectReason } from "../../domain/RejectReason.ts"
-import { Timestamp } from "../../domain/Timestamp.ts"
+import { RejectReason } from "./RejectReason.ts"
+import { Timestamp } from "./Timestamp.ts"
 
 export const DeadLetterSource = Schema.Literals(["ingest", "stream"]).annotate({
   description: "the component that refused the input"

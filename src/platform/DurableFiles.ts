@@ -1,23 +1,25 @@
 /**
- * The file-system steps the lake's protocol is made of, each durable before it returns: fsync of files
- * and of the directories whose entries changed (a rename is only durable once its directory is).
- * node:fs rather than the platform FileSystem because fsync on a directory needs a raw descriptor.
+ * Durable file steps, each complete on disk before it returns: fsync of files and of the directories
+ * whose entries changed (a rename is only durable once its directory is). The lake's protocol, the
+ * stream's checkpoints and the embedded broker's metadata are made of these. node:fs rather than the
+ * platform FileSystem because fsync on a directory needs a raw descriptor.
  */
+import * as fsSync from "node:fs"
 import * as fs from "node:fs/promises"
 import * as path from "node:path"
 import { Effect, Schema } from "effect"
 
-export class LakeIoError extends Schema.TaggedError<LakeIoError>()("LakeIoError", {
+export class FileIoError extends Schema.TaggedError<FileIoError>()("FileIoError", {
   message: Schema.String,
   path: Schema.String,
   cause: Schema.Defect()
 }) {}
 
-const io = <A>(what: string, target: string, f: () => Promise<A>): Effect.Effect<A, LakeIoError> =>
+const io = <A>(what: string, target: string, f: () => Promise<A>): Effect.Effect<A, FileIoError> =>
   Effect.tryPromise({
     try: f,
     catch: (cause) =>
-      new LakeIoError({
+      new FileIoError({
         message: `${what} ${target}: ${cause instanceof Error ? cause.message : String(cause)}`,
         path: target,
         cause
@@ -38,10 +40,8 @@ const syncPath = async (target: string): Promise<void> => {
 
 export const fsyncFile = (file: string) => io("fsync", file, () => syncPath(file))
 
-export const fsyncDir = (dir: string) => io("fsync directory", dir, () => syncPath(dir))
-
 /** `mkdir -p` that makes each directory it creates durable in its parent. */
-export const ensureDir = (dir: string): Effect.Effect<void, LakeIoError> =>
+export const ensureDir = (dir: string): Effect.Effect<void, FileIoError> =>
   io("mkdir", dir, async () => {
     const missing: Array<string> = []
     let current = path.resolve(dir)
@@ -69,19 +69,44 @@ export const renameDurable = (from: string, to: string) =>
     if (path.dirname(from) !== path.dirname(to)) await syncPath(path.dirname(from))
   })
 
-/** Writes `content` under a temporary name in the same directory, fsyncs, renames over `file`. */
+/**
+ * Writes `content` under a temporary name in the same directory, fsyncs, renames over `file`, fsyncs
+ * the directory: a reader sees the old file or the new one, never a part. Promise form, for the
+ * embedded broker's plain-TypeScript paths.
+ */
+export const writeFileAtomicPromise = async (file: string, temp: string, content: string): Promise<void> => {
+  const handle = await fs.open(temp, "w")
+  try {
+    await handle.writeFile(content)
+    await handle.sync()
+  } finally {
+    await handle.close()
+  }
+  await fs.rename(temp, file)
+  await syncPath(path.dirname(file))
+}
+
+/** `writeFileAtomicPromise`, synchronous: the embedded broker writes topic metadata inside synchronous request handling. */
+export const writeFileAtomicSync = (file: string, temp: string, content: string): void => {
+  const fd = fsSync.openSync(temp, "w")
+  try {
+    fsSync.writeFileSync(fd, content)
+    fsSync.fsyncSync(fd)
+  } finally {
+    fsSync.closeSync(fd)
+  }
+  fsSync.renameSync(temp, file)
+  const dirFd = fsSync.openSync(path.dirname(file), "r")
+  try {
+    fsSync.fsyncSync(dirFd)
+  } finally {
+    fsSync.closeSync(dirFd)
+  }
+}
+
+/** `writeFileAtomicPromise` as an Effect. */
 export const writeFileAtomic = (file: string, temp: string, content: string) =>
-  io("write", file, async () => {
-    const handle = await fs.open(temp, "w")
-    try {
-      await handle.writeFile(content)
-      await handle.sync()
-    } finally {
-      await handle.close()
-    }
-    await fs.rename(temp, file)
-    await syncPath(path.dirname(file))
-  })
+  io("write", file, () => writeFileAtomicPromise(file, temp, content))
 
 /**
  * Writes `content` into `file` at byte `position` (creating the file at 0) and fsyncs it; the directory
@@ -137,7 +162,7 @@ export const writeLinesAtomic = (file: string, temp: string, lines: Iterable<str
   })
 
 /** Reads a file's bytes; `undefined` when it does not exist. */
-export const readBytesIfExists = (file: string): Effect.Effect<Buffer | undefined, LakeIoError> =>
+export const readBytesIfExists = (file: string): Effect.Effect<Buffer | undefined, FileIoError> =>
   io("read", file, () =>
     fs.readFile(file).then(
       (bytes): Buffer | undefined => bytes,
@@ -165,7 +190,7 @@ export interface DirEntry {
 }
 
 /** Lists a directory; a missing directory is empty. */
-export const listDir = (dir: string): Effect.Effect<ReadonlyArray<DirEntry>, LakeIoError> =>
+export const listDir = (dir: string): Effect.Effect<ReadonlyArray<DirEntry>, FileIoError> =>
   io("list", dir, () =>
     fs.readdir(dir, { withFileTypes: true }).then(
       (entries) => entries.map((e) => ({ name: e.name, isDirectory: e.isDirectory() })),
@@ -174,7 +199,7 @@ export const listDir = (dir: string): Effect.Effect<ReadonlyArray<DirEntry>, Lak
   )
 
 /** Reads a text file; `undefined` when it does not exist. */
-export const readTextIfExists = (file: string): Effect.Effect<string | undefined, LakeIoError> =>
+export const readTextIfExists = (file: string): Effect.Effect<string | undefined, FileIoError> =>
   io("read", file, () =>
     fs.readFile(file, "utf8").then(
       (text): string | undefined => text,
@@ -188,7 +213,7 @@ export interface FileStat {
 }
 
 /** Size and modification time; `undefined` when the file does not exist. */
-export const statIfExists = (file: string): Effect.Effect<FileStat | undefined, LakeIoError> =>
+export const statIfExists = (file: string): Effect.Effect<FileStat | undefined, FileIoError> =>
   io("stat", file, () =>
     fs.stat(file).then(
       (s): FileStat | undefined => ({ bytes: s.size, mtimeMs: s.mtimeMs }),
