@@ -1,5 +1,5 @@
 /**
- * The checkpoint's changelog (DESIGN "Checkpoint", made incremental as Flink's and Kafka Streams' are):
+ * The checkpoint's changelog (ARCHITECTURE.md "Stream semantics: Checkpoint", made incremental as Flink's and Kafka Streams' are):
  * instead of the whole state, each micro-batch appends what it changed in a partition's state, one
  * NDJSON line per batch, to the changelog of the partition's latest snapshot. A line holds
  *

@@ -1,5 +1,5 @@
 /**
- * The stream state as it goes into a checkpoint snapshot (DESIGN "Checkpoint"): plain JSON, decoded
+ * The stream state as it goes into a checkpoint snapshot (ARCHITECTURE.md "Stream semantics: Checkpoint"): plain JSON, decoded
  * through a Schema because a checkpoint file is untrusted input. The queues that index the state by
  * time are not stored; decoding rebuilds them. A snapshot file is NDJSON (a header, then parts of at
  * most PART_ITEMS entries), so that neither writing nor reading holds the whole state as one string:

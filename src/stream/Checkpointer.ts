@@ -1,5 +1,5 @@
 /**
- * The processor's checkpoint (DESIGN "Checkpoint"), one directory per Kafka partition so that a
+ * The processor's checkpoint (ARCHITECTURE.md "Stream semantics: Checkpoint"), one directory per Kafka partition so that a
  * partition moves between instances with its state (scale-out, failover):
  *
  *   <dataDir>/checkpoints/<topic>/partition-<p>/plan.json               the partition's next micro-batch, written before its files

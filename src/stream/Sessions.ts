@@ -1,5 +1,5 @@
 /**
- * Sessionization per user in event-time order (DESIGN "Sessions"). Walking a user's events in the
+ * Sessionization per user in event-time order (ARCHITECTURE.md "Stream semantics: Sessions"). Walking a user's events in the
  * total order `compareEventOrder`, an event starts a new session when the gap to the previous event is
  * more than `gapMs` (exactly `gapMs` continues, as in Spark, Flink and Kafka Streams) or when it would
  * make the session span more than `capMs` (t − start > cap, PostHog's cap).

@@ -78,36 +78,41 @@ describe("checkpoint", () => {
     assert.strictEqual(reload(flushed).watermarkMs, Number.POSITIVE_INFINITY)
   })
 
-  it("rejects a malformed snapshot with a SchemaError naming the path", () => {
-    const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
-    const state = processBatch(emptyState(), [event], {
-      delayMs: 600_000,
-      gapMs: 1_800_000,
-      capMs: 86_400_000,
-      processingTimeMs: BASE_MS
-    }).state
-    const [header = "", ...parts] = [...snapshotLines(state)]
-    const good = encodeState(state)
-    const [window] = good.windows
-    const bad: ReadonlyArray<ReadonlyArray<string>> = [
-      [],
-      ["null"],
-      [header.replace('"version":2', '"version":3'), ...parts],
-      [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
-      [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
-      [header, "{"],
-      window === undefined
-        ? []
-        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, latencyBuckets: [1] } }] })],
-      window === undefined
-        ? []
-        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, events: 1.5 } }] })]
-    ]
-    for (const lines of bad) {
-      const exit = Effect.runSyncExit(decodeSnapshot(lines))
-      assert.isTrue(Exit.isFailure(exit), JSON.stringify(lines))
-    }
-    const exit = Effect.runSyncExit(decodeSnapshot([header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })]))
-    assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "dedup")
-  })
+  it.effect("rejects a malformed snapshot with a SchemaError naming the path", () =>
+    Effect.gen(function* () {
+      const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
+      const state = processBatch(emptyState(), [event], {
+        delayMs: 600_000,
+        gapMs: 1_800_000,
+        capMs: 86_400_000,
+        processingTimeMs: BASE_MS
+      }).state
+      const [header = "", ...parts] = [...snapshotLines(state)]
+      const good = encodeState(state)
+      const [window] = good.windows
+      const bad: ReadonlyArray<ReadonlyArray<string>> = [
+        [],
+        ["null"],
+        [header.replace('"version":2', '"version":3'), ...parts],
+        [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
+        [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
+        [header, "{"],
+        window === undefined
+          ? []
+          : [
+              header,
+              JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, latencyBuckets: [1] } }] })
+            ],
+        window === undefined
+          ? []
+          : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, events: 1.5 } }] })]
+      ]
+      for (const lines of bad) {
+        const exit = yield* Effect.exit(decodeSnapshot(lines))
+        assert.isTrue(Exit.isFailure(exit), JSON.stringify(lines))
+      }
+      const exit = yield* Effect.exit(decodeSnapshot([header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })]))
+      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "dedup")
+    })
+  )
 })
