@@ -56,6 +56,7 @@ describe("model endpoints", () => {
     const report = ran.body as RunReport
     expect(report.run.status).toBe("success")
     expect(report.results.map((r) => [r.model, r.status])).toEqual([
+      ["stg_identities", "success"],
       ["stg_events", "success"],
       ["int_user_days", "success"],
       ["fct_daily_activity", "success"]

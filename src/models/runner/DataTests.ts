@@ -13,7 +13,7 @@
  * SQL of a result can be run as it is.
  */
 import { quoteIdentifier, quoteString } from "../../sql/DuckDbCompiler.ts"
-import type { AcceptedValue, GenericTest, Severity } from "./Model.ts"
+import { type AcceptedValue, type GenericTest, type Severity, varLiteral } from "./Model.ts"
 import type { ModelNode } from "./Project.ts"
 import { renderTemplate } from "./Template.ts"
 
@@ -89,6 +89,7 @@ export const dataTestsOf = (node: ModelNode): ReadonlyArray<DataTest> => [
         // The project loader refuses sources in tests.
         source: () => "(SELECT NULL WHERE false)",
         this: quoteIdentifier(node.name),
+        var: (name) => varLiteral(node.declaration, name),
         isIncremental: false
       }).trim()
     })

@@ -23,6 +23,7 @@ import type { SqlError } from "effect/sql"
 import { type LakeReadError, type LakeReaderShape, relationSql } from "../../lake/LakeReader.ts"
 import type { DuckDbClientShape } from "../../sql/DuckDbClient.ts"
 import { quoteIdentifier } from "../../sql/DuckDbCompiler.ts"
+import { varLiteral } from "./Model.ts"
 import type { ModelNode, ModelProjectShape } from "./Project.ts"
 import { renderTemplate } from "./Template.ts"
 
@@ -79,6 +80,7 @@ export const compileModel = (node: ModelNode, sources: (id: string) => string, i
     ref: quoteIdentifier,
     source: (source, name) => sources(`${source}.${name}`),
     this: quoteIdentifier(node.name),
+    var: (name) => varLiteral(node.declaration, name),
     isIncremental
   }).trim()
 

@@ -15,9 +15,15 @@
  *     event_type: { description: "…", tests: [acceptedValues(EVENT_TYPES)] },
  *     user_id: { description: "…", tests: [relationships("dim_users", "user_id", { severity: "warn" })] }
  *   },
- *   tests: [{ name: "no_future_events", sql: "SELECT * FROM {{ this }} WHERE occurred_at > now()" }]
+ *   tests: [{ name: "no_future_events", sql: "SELECT * FROM {{ this }} WHERE occurred_at > now()" }],
+ *   vars: { session_gap_ms: SESSION_GAP_MS }  // {{ var('session_gap_ms') }} in the SQL and its tests
  * })
  * ```
+ *
+ * `vars` (dbt's `var()`) carry constants from `src/domain` into the SQL, so that a rule the stream and
+ * the models share (the session gap, a funnel's steps) is written once: each renders as a SQL literal
+ * (`sqlLiteral`): numbers and booleans as they are, strings quoted, arrays as DuckDB lists and records
+ * as structs, nested as deep as needed.
  *
  * Generic tests have dbt's semantics: a test selects failing rows and passes when there are none.
  * `not_null` fails on NULLs; for `unique`, `accepted_values` and `relationships` a NULL passes
@@ -74,6 +80,27 @@ export const relationships = (to: string, field: string, options: TestOptions = 
   severity: options.severity ?? "error"
 })
 
+/** A constant a model's SQL reads with `{{ var('name') }}`. */
+export type VarValue = string | number | boolean | ReadonlyArray<VarValue> | { readonly [key: string]: VarValue }
+
+/** The SQL literal of a var: `'text'`, `42`, `TRUE`, `['a', 'b']`, `{'k': 1}`. */
+export const sqlLiteral = (value: VarValue): string => {
+  if (typeof value === "string") return `'${value.replaceAll("'", "''")}'`
+  if (typeof value === "number") return String(value)
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE"
+  if (Array.isArray(value)) return `[${value.map(sqlLiteral).join(", ")}]`
+  return `{${Object.entries(value)
+    .map(([key, v]) => `${sqlLiteral(key)}: ${sqlLiteral(v)}`)
+    .join(", ")}}`
+}
+
+const varProblems = (path: string, value: VarValue): ReadonlyArray<string> => {
+  if (typeof value === "number") return Number.isFinite(value) ? [] : [`var ${path} must be a finite number`]
+  if (typeof value === "string" || typeof value === "boolean") return []
+  if (Array.isArray(value)) return value.flatMap((v, i) => varProblems(`${path}[${i}]`, v))
+  return Object.entries(value).flatMap(([key, v]) => varProblems(`${path}.${key}`, v))
+}
+
 export interface ColumnDeclaration {
   readonly description: string
   readonly tests?: ReadonlyArray<GenericTest>
@@ -94,11 +121,19 @@ interface DeclarationBase {
   readonly description: string
   readonly columns: Readonly<Record<string, ColumnDeclaration>>
   readonly tests?: ReadonlyArray<SingularTest>
+  /** Constants for `{{ var('name') }}` in the SQL and the singular tests. */
+  readonly vars?: Readonly<Record<string, VarValue>>
 }
 
 export type ModelDeclaration =
   | (DeclarationBase & { readonly materialized: "view" | "table" })
   | (DeclarationBase & { readonly materialized: "incremental"; readonly uniqueKey: ReadonlyArray<string> })
+
+/** The literal of one of a declaration's vars; the project loader refuses names it lacks. */
+export const varLiteral = (declaration: ModelDeclaration, name: string): string => {
+  const value = declaration.vars?.[name]
+  return value === undefined ? "NULL" : sqlLiteral(value)
+}
 
 /** Model, column and test names: lower-case SQL identifiers that need no quoting. */
 export const MODEL_NAME = /^[a-z][a-z0-9_]*$/
@@ -121,6 +156,10 @@ export const declarationProblems = (declaration: ModelDeclaration): ReadonlyArra
   }
   if (declaration.materialized === "incremental" && declaration.uniqueKey.length === 0) {
     problems.push("an incremental model needs a uniqueKey")
+  }
+  for (const [name, value] of Object.entries(declaration.vars ?? {})) {
+    if (!MODEL_NAME.test(name)) problems.push(`var name ${name} must match [a-z][a-z0-9_]*`)
+    problems.push(...varProblems(name, value))
   }
   const names = new Set<string>()
   for (const test of declaration.tests ?? []) {

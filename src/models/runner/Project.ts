@@ -6,6 +6,7 @@
  * - a declaration problem (name, description, uniqueKey) or a model declared twice;
  * - a declared model without its `.sql` file, or a `.sql` file without a declaration;
  * - a template error (Template.ts), an unknown `ref` (`file:line: ref('x') names no model`) or source;
+ * - a `var('x')` (in the SQL or a singular test) that the declaration's `vars` lacks;
  * - a `source(…)` outside a staging model, or in a view (a view would freeze the lake's file list of
  *   the moment it was created; make it a table or incremental);
  * - a `relationships` test towards an unknown model;
@@ -164,8 +165,16 @@ export const loadProject = (definition: ProjectDefinition): Effect.Effect<ModelP
       for (const problem of template.problems) problems.push(`${file}:${problem.line}: ${problem.message}`)
       const refs = new Set<string>()
       const modelSources = new Set<string>()
+      const vars = declaration.vars ?? {}
+      const unknownVar = (name: string) =>
+        Object.hasOwn(vars, name)
+          ? undefined
+          : `var('${name}') is not in the declaration's vars (known: ${Object.keys(vars).join(", ") || "none"})`
       for (const node of templateNodes(template.nodes)) {
-        if (node._tag === "Ref") {
+        if (node._tag === "Var") {
+          const problem = unknownVar(node.name)
+          if (problem !== undefined) problems.push(`${file}:${node.line}: ${problem}`)
+        } else if (node._tag === "Ref") {
           if (node.model === declaration.name) {
             problems.push(`${file}:${node.line}: ref('${node.model}') is the model itself (use {{ this }})`)
           } else if (!declared.has(node.model)) {
@@ -205,6 +214,10 @@ export const loadProject = (definition: ProjectDefinition): Effect.Effect<ModelP
             problems.push(`${where}:${node.line}: ref('${node.model}') names no model`)
           }
           if (node._tag === "Source") problems.push(`${where}:${node.line}: tests read models, not sources`)
+          if (node._tag === "Var") {
+            const problem = unknownVar(node.name)
+            if (problem !== undefined) problems.push(`${where}:${node.line}: ${problem}`)
+          }
         }
         tests.push({
           name: test.name,

@@ -6,6 +6,7 @@
  * | `{{ ref('model_name') }}`                           | the model's relation, `"model_name"`; also a DAG edge         |
  * | `{{ source('lake', 'events') }}` (or `'sessions'`)  | the lake table's live Parquet files, resolved when the model runs (staging models only) |
  * | `{{ this }}`                                        | the model's own relation (for incremental filters)            |
+ * | `{{ var('name') }}`                                 | the declaration's `vars[name]` as a SQL literal (see `sqlLiteral`) |
  * | `{% if is_incremental() %} … {% endif %}`           | the body only when the model is incremental, its table exists and the run is not `--full-refresh` (dbt's meaning) |
  * | `{% if not is_incremental() %}`, `{% else %}`       | the negation, and an else branch; blocks nest                 |
  * | `{# … #}`                                           | a comment, dropped                                            |
@@ -20,6 +21,7 @@ export type TemplateNode =
   | { readonly _tag: "Ref"; readonly model: string; readonly line: number }
   | { readonly _tag: "Source"; readonly source: string; readonly name: string; readonly line: number }
   | { readonly _tag: "This"; readonly line: number }
+  | { readonly _tag: "Var"; readonly name: string; readonly line: number }
   | {
       readonly _tag: "IfIncremental"
       readonly negated: boolean
@@ -42,6 +44,7 @@ const TOKEN = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}|\{#[\s\S]*?#\}/g
 const REF = /^\s*ref\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const SOURCE = /^\s*source\(\s*(['"])([^'"]*)\1\s*,\s*(['"])([^'"]*)\3\s*\)\s*$/
 const THIS = /^\s*this\s*$/
+const VAR = /^\s*var\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const IF = /^\s*if\s+(not\s+)?is_incremental\(\)\s*$/
 const ELSE = /^\s*else\s*$/
 const ENDIF = /^\s*endif\s*$/
@@ -84,13 +87,15 @@ export const parseTemplate = (text: string): ParsedTemplate => {
     if (expression !== undefined) {
       const ref = REF.exec(expression)
       const source = SOURCE.exec(expression)
+      const variable = VAR.exec(expression)
       if (ref !== null) current().push({ _tag: "Ref", model: ref[2] ?? "", line })
       else if (source !== null) current().push({ _tag: "Source", source: source[2] ?? "", name: source[4] ?? "", line })
+      else if (variable !== null) current().push({ _tag: "Var", name: variable[2] ?? "", line })
       else if (THIS.test(expression)) current().push({ _tag: "This", line })
       else {
         problems.push({
           line,
-          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table') and this`
+          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table'), var('name') and this`
         })
       }
     } else if (tag !== undefined) {
@@ -139,6 +144,8 @@ export interface RenderContext {
   readonly ref: (model: string) => string
   readonly source: (source: string, name: string) => string
   readonly this: string
+  /** The SQL literal of a declared var (the project loader refuses unknown names). */
+  readonly var: (name: string) => string
   readonly isIncremental: boolean
 }
 
@@ -152,6 +159,8 @@ const renderNode = (node: TemplateNode, context: RenderContext): string => {
       return context.source(node.source, node.name)
     case "This":
       return context.this
+    case "Var":
+      return context.var(node.name)
     case "IfIncremental":
       return renderTemplate(context.isIncremental !== node.negated ? node.body : node.elseBody, context)
   }

@@ -5,12 +5,58 @@
  */
 import type { ModelDeclaration } from "../runner/Model.ts"
 import type { SourceDeclaration } from "../runner/Source.ts"
+import intEventsSessionized from "./intermediate/int_events_sessionized.ts"
+import intExperimentExposures from "./intermediate/int_experiment_exposures.ts"
+import intFunnelSteps from "./intermediate/int_funnel_steps.ts"
+import intOrders from "./intermediate/int_orders.ts"
+import intSessions from "./intermediate/int_sessions.ts"
 import intUserDays from "./intermediate/int_user_days.ts"
+import intUserJourneys from "./intermediate/int_user_journeys.ts"
+import dimDate from "./marts/dim_date.ts"
+import dimProducts from "./marts/dim_products.ts"
+import dimUsers from "./marts/dim_users.ts"
 import fctDailyActivity from "./marts/fct_daily_activity.ts"
+import fctDailyEngagement from "./marts/fct_daily_engagement.ts"
+import fctEvents from "./marts/fct_events.ts"
+import fctExperimentResults from "./marts/fct_experiment_results.ts"
+import fctFunnel from "./marts/fct_funnel.ts"
+import fctRetention from "./marts/fct_retention.ts"
+import fctRetentionLift from "./marts/fct_retention_lift.ts"
+import fctRevenue from "./marts/fct_revenue.ts"
+import fctSearchFunnel from "./marts/fct_search_funnel.ts"
+import martCampaignAttribution from "./marts/mart_campaign_attribution.ts"
+import martUserSegments from "./marts/mart_user_segments.ts"
 import { sources } from "./sources.ts"
 import stgEvents from "./staging/stg_events.ts"
+import stgIdentities from "./staging/stg_identities.ts"
+import stgSessions from "./staging/stg_sessions.ts"
 
-export const modelDeclarations: ReadonlyArray<ModelDeclaration> = [stgEvents, intUserDays, fctDailyActivity]
+export const modelDeclarations: ReadonlyArray<ModelDeclaration> = [
+  stgIdentities,
+  stgEvents,
+  stgSessions,
+  intEventsSessionized,
+  intSessions,
+  intUserDays,
+  intUserJourneys,
+  intFunnelSteps,
+  intExperimentExposures,
+  intOrders,
+  dimUsers,
+  dimDate,
+  dimProducts,
+  fctEvents,
+  fctDailyActivity,
+  fctDailyEngagement,
+  fctFunnel,
+  fctRetention,
+  fctRetentionLift,
+  fctExperimentResults,
+  fctRevenue,
+  martUserSegments,
+  martCampaignAttribution,
+  fctSearchFunnel
+]
 
 export const sourceDeclarations: ReadonlyArray<SourceDeclaration> = sources
 

@@ -81,6 +81,44 @@ describe("model project", () => {
   )
 })
 
+describe("vars", () => {
+  it.effect(
+    "an unknown var in the SQL or a test, a bad var name and a non-finite number are named; known vars render",
+    () =>
+      Effect.gen(function* () {
+        const dir = yield* tempDataDir
+        const withVars = {
+          ...model("fct_v", "marts", "table", {
+            tests: [{ name: "t", sql: "SELECT * FROM {{ this }} WHERE g > {{ var('gap') }} OR h = {{ var('nope') }}" }]
+          }),
+          vars: { gap: 30, "Bad-Var": 1, ratio: Number.NaN, steps: [["a"], [Number.POSITIVE_INFINITY]] }
+        }
+        const project = writeProject(dir, [
+          { declaration: withVars, sql: "SELECT {{ var('gap') }} AS g,\n{{ var('missing') }} AS h" },
+          {
+            declaration: { ...model("fct_w", "marts"), vars: { steps: ["a", "b"] } },
+            sql: "SELECT {{ var('steps') }} AS s"
+          }
+        ])
+        const problems = problemsOf(yield* Effect.exit(loadProject(project)))
+        assert.deepStrictEqual(problems, [
+          `${shown(dir, "marts/fct_v.ts")}: var name Bad-Var must match [a-z][a-z0-9_]*`,
+          `${shown(dir, "marts/fct_v.ts")}: var ratio must be a finite number`,
+          `${shown(dir, "marts/fct_v.ts")}: var steps[1][0] must be a finite number`,
+          `${shown(dir, "marts/fct_v.sql")}:2: var('missing') is not in the declaration's vars (known: gap, Bad-Var, ratio, steps)`,
+          `${shown(dir, "marts/fct_v.ts")} test t:1: var('nope') is not in the declaration's vars (known: gap, Bad-Var, ratio, steps)`
+        ])
+        const fine = yield* loadProject({ ...project, models: project.models.filter((m) => m.name === "fct_w") }).pipe(
+          Effect.exit
+        )
+        // fct_v.sql is still on disk, so the smaller project names it as undeclared; fct_w itself is fine.
+        assert.deepStrictEqual(problemsOf(fine), [
+          `${shown(dir, "marts/fct_v.sql")}: no model declaration for this file (add fct_v.ts beside it and list it in the registry)`
+        ])
+      })
+  )
+})
+
 describe("--select", () => {
   const graph = Effect.gen(function* () {
     const dir = yield* tempDataDir

@@ -91,6 +91,9 @@ const secondBatch = writeEvents(0, 4, [
   })
 ])
 
+/** The worked examples and their ancestors (the project has more models; these tests are about the runner). */
+const EXAMPLES = "+fct_daily_activity"
+
 const kept = Effect.gen(function* () {
   const sql = yield* SqlClient.SqlClient
   return yield* sql<{ id: string; partition: number; offset: number }>`SELECT right(event_id, 1) AS id,
@@ -105,10 +108,11 @@ describe("model runner on the example models", () => {
         const sql = yield* SqlClient.SqlClient
         const runner = yield* ModelRunner
         yield* firstBatch
-        const first = yield* runner.run()
+        const first = yield* runner.run({ select: EXAMPLES })
         assert.deepStrictEqual(
           first.results.map((r) => [r.model, r.status, r.incremental, r.rows, r.rowsAffected]),
           [
+            ["stg_identities", "success", false, 0, 0],
             ["stg_events", "success", false, 6, 6],
             ["int_user_days", "success", false, null, null],
             ["fct_daily_activity", "success", false, 2, 2]
@@ -116,7 +120,7 @@ describe("model runner on the example models", () => {
         )
         assert.deepStrictEqual(
           [first.run.status, first.run.succeeded, first.run.failed, first.run.skipped],
-          ["success", 3, 0, 0]
+          ["success", 4, 0, 0]
         )
         // id1: the first copy (p0 o0); id2: the copy received first (p1 o3).
         assert.deepStrictEqual(yield* kept, [
@@ -159,12 +163,13 @@ describe("model runner on the example models", () => {
         ])
 
         yield* secondBatch
-        const second = yield* runner.run()
+        const second = yield* runner.run({ select: EXAMPLES })
         // Partition 0 kept offsets up to 2, so offsets 3–6 are new: ids 1 (the copy at 3), 7, 5 and 6 are
         // recomputed from all their copies and re-inserted.
         assert.deepStrictEqual(
           second.results.map((r) => [r.model, r.incremental, r.rows, r.rowsAffected]),
           [
+            ["stg_identities", false, 0, 0],
             ["stg_events", true, 7, 4],
             ["int_user_days", false, null, null],
             ["fct_daily_activity", false, 2, 2]
@@ -195,13 +200,13 @@ describe("model runner on the example models", () => {
         assert.strictEqual(compaction.compacted.length, 3)
         // Nothing new: the incremental build selects no rows and every table stays as it was.
         const stgBefore = yield* sql`SELECT * FROM stg_events ORDER BY event_id`
-        const third = yield* runner.run()
-        assert.deepStrictEqual(third.results[0]?.rowsAffected, 0)
+        const third = yield* runner.run({ select: EXAMPLES })
+        assert.deepStrictEqual(third.results[1]?.rowsAffected, 0)
         assert.deepStrictEqual(yield* sql`SELECT * FROM stg_events ORDER BY event_id`, stgBefore)
         assert.deepStrictEqual(yield* daily, afterSecond)
         // A full refresh gives the same table.
-        const full = yield* runner.run({ fullRefresh: true })
-        assert.deepStrictEqual(full.results[0]?.incremental, false)
+        const full = yield* runner.run({ select: EXAMPLES, fullRefresh: true })
+        assert.deepStrictEqual(full.results[1]?.incremental, false)
         assert.deepStrictEqual(yield* sql`SELECT * FROM stg_events ORDER BY event_id`, stgBefore)
       }).pipe(Effect.provide(runnerLayer(dataDir)))
     })
@@ -227,12 +232,13 @@ describe("model runner on the example models", () => {
         yield* firstBatch
         yield* secondBatch
         yield* TestClock.setTime(D + MIN)
-        const run = yield* runner.run()
+        const run = yield* runner.run({ select: EXAMPLES })
         // The newest event is id7 at D+1 13:00.
         const newest = D + DAY_MS + 13 * HOUR_MS
         yield* TestClock.setTime(newest + 30 * MIN)
-        const tested = yield* runner.test()
-        assert.strictEqual(tested.tests.length, 17)
+        const tested = yield* runner.test({ select: EXAMPLES })
+        // stg_identities 5, stg_events 11, int_user_days 4, fct_daily_activity 4.
+        assert.strictEqual(tested.tests.length, 24)
         assert.deepStrictEqual(
           tested.tests.filter((t) => t.status !== "pass"),
           []
@@ -264,8 +270,8 @@ describe("model runner on the example models", () => {
           runs.map((r) => [r.command, r.status, r.selector]),
           [
             ["test", "error", "int_user_days"],
-            ["test", "success", null],
-            ["run", "success", null],
+            ["test", "success", EXAMPLES],
+            ["run", "success", EXAMPLES],
             ["test", "error", "stg_events"]
           ]
         )
@@ -276,14 +282,18 @@ describe("model runner on the example models", () => {
         const manifest = yield* docs.manifest
         const stg = manifest.models.find((m) => m.name === "stg_events")
         const mart = manifest.models.find((m) => m.name === "fct_daily_activity")
+        const examples = ["stg_identities", "stg_events", "int_user_days", "fct_daily_activity"]
         assert.deepStrictEqual(
-          manifest.models.map((m) => [m.name, m.parents, m.children, m.sources]),
+          manifest.models.filter((m) => examples.includes(m.name)).map((m) => [m.name, m.parents, m.sources]),
           [
-            ["stg_events", [], ["int_user_days"], ["lake.events"]],
-            ["int_user_days", ["stg_events"], ["fct_daily_activity"], []],
-            ["fct_daily_activity", ["int_user_days"], [], []]
+            ["stg_identities", [], ["lake.events"]],
+            ["stg_events", ["stg_identities"], ["lake.events"]],
+            ["int_user_days", ["stg_events"], []],
+            ["fct_daily_activity", ["int_user_days"], []]
           ]
         )
+        assert.isTrue(stg?.children.includes("int_user_days"))
+        assert.deepStrictEqual(mart?.children, [])
         assert.strictEqual(stg?.file, "src/models/sql/staging/stg_events.sql")
         assert.include(stg?.rawSql, "{{ source('lake', 'events') }}")
         assert.include(stg?.compiledSql, `read_parquet('${dataDir}/lake/events/**/*.parquet'`)
@@ -298,7 +308,7 @@ describe("model runner on the example models", () => {
           stg?.columns.find((c) => c.name === "context_device_type")?.description,
           "form factor of the device"
         )
-        assert.deepStrictEqual(mart?.lastRun, run.results[2])
+        assert.deepStrictEqual(mart?.lastRun, run.results[3])
         assert.deepStrictEqual(
           mart?.tests.map((t) => [t.testId, t.status]),
           [
@@ -311,8 +321,8 @@ describe("model runner on the example models", () => {
         assert.deepStrictEqual(
           manifest.sources.map((s) => [s.id, s.children, s.freshness?.status ?? null]),
           [
-            ["lake.events", ["stg_events"], "error"],
-            ["lake.sessions", [], null]
+            ["lake.events", ["stg_identities", "stg_events"], "error"],
+            ["lake.sessions", ["stg_sessions"], null]
           ]
         )
       }).pipe(Effect.provide(runnerLayer(dataDir)))

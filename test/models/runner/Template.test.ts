@@ -1,11 +1,13 @@
 /** The template syntax: what each construct renders to, and errors that name their line. */
 import { assert, describe, it } from "@effect/vitest"
+import { sqlLiteral } from "../../../src/models/runner/Model.ts"
 import { parseTemplate, renderTemplate, templateNodes } from "../../../src/models/runner/Template.ts"
 
 const context = (isIncremental: boolean) => ({
   ref: (model: string) => `"${model}"`,
   source: (source: string, name: string) => `read_parquet('${source}/${name}')`,
   this: '"me"',
+  var: (name: string) => `<${name}>`,
   isIncremental
 })
 
@@ -34,6 +36,23 @@ describe("Template", () => {
     assert.deepStrictEqual(refs, ["x@1", "y@1"])
   })
 
+  it("renders var('name') through the context, and var values as SQL literals", () => {
+    const parsed = parseTemplate("SELECT {{ var('gap') }} AS g, {{var(\"steps\")}} AS s")
+    assert.deepStrictEqual(parsed.problems, [])
+    assert.strictEqual(renderTemplate(parsed.nodes, context(false)), "SELECT <gap> AS g, <steps> AS s")
+    assert.strictEqual(sqlLiteral(1_800_000), "1800000")
+    assert.strictEqual(sqlLiteral(0.5), "0.5")
+    assert.strictEqual(sqlLiteral(true), "TRUE")
+    assert.strictEqual(sqlLiteral("it's"), "'it''s'")
+    assert.strictEqual(
+      sqlLiteral([
+        { name: "a", steps: ["x", "y"] },
+        { name: "b", steps: [] }
+      ]),
+      "[{'name': 'a', 'steps': ['x', 'y']}, {'name': 'b', 'steps': []}]"
+    )
+  })
+
   it("reports every unsupported or unbalanced construct with its line", () => {
     const parsed = parseTemplate(
       [
@@ -50,7 +69,7 @@ describe("Template", () => {
       {
         line: 2,
         message:
-          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table') and this"
+          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table'), var('name') and this"
       },
       { line: 3, message: "unsupported tag {% for x in y %}: the template knows if is_incremental(), else and endif" },
       { line: 4, message: "{% endif %} without {% if %}" },

@@ -6,10 +6,10 @@ export default defineModel({
   layer: "intermediate",
   materialized: "view",
   description:
-    "One row per user and UTC day with at least one event (stg_events): the day's events, distinct client " +
+    "One row per resolved user and UTC day with at least one event (stg_events): the day's events, distinct client " +
     "sessions, first and last event time, and the device of the day's first event (ties broken by event_id).",
   columns: {
-    user_id: { description: "the user (stg_events.user_id)", tests: [notNull()] },
+    user_id: { description: "the resolved user (stg_events.resolved_user_id)", tests: [notNull()] },
     event_date: { description: "UTC date of the events", tests: [notNull()] },
     events: { description: "events of the user that day" },
     sessions: { description: "distinct client session_id values of the user that day" },

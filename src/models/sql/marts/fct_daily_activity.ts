@@ -7,7 +7,7 @@ export default defineModel({
   description:
     "One row per UTC day with events: active users (distinct user_id with an event that day), new users " +
     "(active users whose first event ever is that day), returning users (active users seen on an earlier " +
-    "day), events, and events per active user. Users as stg_events.user_id, before identity resolution.",
+    "day), events, and events per active user. Users are resolved users (stg_events.resolved_user_id).",
   columns: {
     event_date: { description: "the UTC day", tests: [unique(), notNull()] },
     active_users: { description: "distinct users with at least one event that day", tests: [notNull()] },

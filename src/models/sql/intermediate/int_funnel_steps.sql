@@ -1,0 +1,28 @@
+{#
+  The events that are steps of the product's funnels (var funnels, from src/domain/Funnels.ts): one row
+  per (funnel, step, event); an event type that is two steps of one funnel gives two rows. Each event
+  carries its position in its user's whole event sequence (every event type, in (occurred_at_corrected,
+  event_id) order), which the funnel modes walk: the next step is a later position, and in strict mode
+  the very next one.
+#}
+WITH funnel_steps AS (
+  SELECT
+    f.funnel,
+    unnest(range(1, len(f.steps) + 1)) AS step_index,
+    unnest(f.steps) AS event_type
+  FROM (SELECT unnest({{ var('funnels') }}) AS f)
+)
+, events AS (
+  SELECT
+    resolved_user_id AS user_id,
+    event_id,
+    event_type,
+    occurred_at_corrected AS occurred_at,
+    context_device_type AS device_type,
+    context_utm_source AS utm_source,
+    row_number() OVER (PARTITION BY resolved_user_id ORDER BY occurred_at_corrected, event_id) AS user_event_seq
+  FROM {{ ref('stg_events') }}
+)
+SELECT s.funnel, s.step_index, e.*
+FROM events e
+JOIN funnel_steps s ON s.event_type = e.event_type
