@@ -13,7 +13,7 @@ import { Settings, type SettingsShape } from "../domain/Settings.ts"
 import { LakeEngine } from "../lake/LakeEngine.ts"
 import { LakeReader } from "../lake/LakeReader.ts"
 import { WarehouseApi } from "../models/api/WarehouseApi.ts"
-import { ModelDocs } from "../models/runner/ModelDocs.ts"
+import { ModelDocs, ModelManifest } from "../models/runner/ModelDocs.ts"
 import { ModelRunner } from "../models/runner/ModelRunner.ts"
 import type { RunReport, TestReport } from "../models/runner/Results.ts"
 import { ModelServices } from "../models/WarehouseServer.ts"
@@ -185,14 +185,22 @@ export const test = (options: Target & { readonly select: Option.Option<string>;
     Effect.provide(Settings.layer)
   )
 
+/** The manifest as the API serves it (snake_case JSON). */
+const encodeManifest = (manifest: ModelManifest) =>
+  Schema.encodeEffect(Schema.toCodecJson(ModelManifest))(manifest).pipe(
+    Effect.mapError((error) => new ModelCommandFailed({ message: `the manifest does not encode: ${error.message}` }))
+  )
+
 export const docs = (options: Target & { readonly out: Option.Option<string> }) =>
   onWarehouse(
     options,
     (client) => viaApi(client.models.manifest()),
     Effect.flatMap(ModelDocs, (modelDocs) => modelDocs.manifest)
   ).pipe(
-    Effect.flatMap((manifest) => {
-      const text = `${JSON.stringify(manifest, null, 2)}\n`
+    Effect.flatMap((manifest) =>
+      Effect.map(encodeManifest(manifest), (json) => ({ manifest, text: `${JSON.stringify(json, null, 2)}\n` }))
+    ),
+    Effect.flatMap(({ manifest, text }) => {
       return Option.match(options.out, {
         onNone: () => Console.log(text),
         onSome: (file) =>

@@ -274,6 +274,11 @@ export const catalogEntries: ReadonlyArray<CatalogEntry> = Object.values(Catalog
 
 export const EVENT_TYPES: ReadonlyArray<EventType> = catalogEntries.map((entry) => entry.type)
 
+export const EventTypeSchema = Schema.Literals(EVENT_TYPES).annotate({
+  title: "EventType",
+  description: "every event type in the catalog"
+})
+
 /** Any event a client may send, discriminated by `event_type`. */
 export const TrackEvent = Schema.Union(catalogEntries.map((entry) => entry.schema)).annotate({
   title: "TrackEvent",

@@ -42,6 +42,17 @@ export const SEGMENT_RULES = {
 export const SEGMENTS = ["new", "casual", "power", "dormant"] as const
 export type Segment = (typeof SEGMENTS)[number]
 
+/** The retention groups: everyone, and the cohort split by completing the configurator on day 0. */
+export const RETENTION_GROUPS = ["all", "completers", "non_completers"] as const
+export type RetentionGroup = (typeof RETENTION_GROUPS)[number]
+
+/** Campaign attribution models: credit to the user's earliest or latest touch. */
+export const ATTRIBUTION_MODELS = ["first_touch", "last_touch"] as const
+export type AttributionModel = (typeof ATTRIBUTION_MODELS)[number]
+
+/** The device value of a mart row across every device (fct_daily_engagement, fct_search_funnel). */
+export const ALL_DEVICES = "all"
+
 /** Experiments: exposures come from this event; the variant named `control` is the baseline. */
 export const EXPOSURE_EVENT: EventType = "experiment_exposure"
 export const CONTROL_VARIANT = "control"

@@ -161,7 +161,7 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
   {
     env: "LAUNCHPAD_MODELS_INTERVAL_S",
     default: "60",
-    description: "warehouse: an incremental model run this often (runs never overlap)"
+    description: "warehouse: an incremental model run at start and this often (runs never overlap; 0 = only on demand)"
   },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
@@ -307,7 +307,7 @@ export const settingsConfig = Config.all({
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
   lakeMaintenanceInterval: nonNegativeInt("LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
-  modelsInterval: positiveInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
+  modelsInterval: nonNegativeInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })

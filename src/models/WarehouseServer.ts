@@ -26,6 +26,8 @@ import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
 import { LiveUpdates } from "./live/LiveUpdates.ts"
+import { MartExport } from "./reports/MartExport.ts"
+import { ReportQueries } from "./reports/ReportQueries.ts"
 import { ModelDocs } from "./runner/ModelDocs.ts"
 import { ModelRunner } from "./runner/ModelRunner.ts"
 import { ModelSchedule } from "./runner/ModelSchedule.ts"
@@ -34,11 +36,12 @@ import { RunStore } from "./runner/RunStore.ts"
 import { KpisHandlers, QueryErrorsLayer } from "./server/KpisHttp.ts"
 import { LiveHandlers } from "./server/LiveHttp.ts"
 import { ModelsHandlers } from "./server/ModelsHttp.ts"
+import { ExportHandlers, ReportsHandlers } from "./server/ReportsHttp.ts"
 import { Warehouse } from "./warehouse/Warehouse.ts"
 
 const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
   HttpApiBuilder.layer(WarehouseApi, options).pipe(
-    Layer.provide([KpisHandlers, LiveHandlers, ModelsHandlers]),
+    Layer.provide([KpisHandlers, LiveHandlers, ModelsHandlers, ReportsHandlers, ExportHandlers]),
     Layer.provide([QueryErrorsLayer, ApiTokenLayer])
   )
 
@@ -67,9 +70,12 @@ const standaloneRoutes = Layer.unwrap(
  * start), the runner, the docs and the run log. Needs the warehouse (`DuckDbClient`), the lake's
  * reader and engine, and `Settings`.
  */
-export const ModelServices = Layer.mergeAll(ModelRunner.layer, ModelDocs.layer).pipe(
-  Layer.provideMerge(Layer.mergeAll(RunStore.layer, ModelProject.layer))
-)
+export const ModelServices = Layer.mergeAll(
+  ModelRunner.layer,
+  ModelDocs.layer,
+  ReportQueries.layer,
+  MartExport.layer
+).pipe(Layer.provideMerge(Layer.mergeAll(RunStore.layer, ModelProject.layer)))
 
 /**
  * The warehouse database, its KPI queries, the live feed and the model layer, with the `kpi_minute`

@@ -107,10 +107,10 @@ describe("launchpad start (all roles in one process)", () => {
     assert.match(outcome.stdout, /^run [0-9a-f-]+: success/m)
     // The run is the warehouse's own: its history lists it.
     const runs = (await (await fetch(`${base}/api/v1/models/runs`)).json()) as {
-      runs: ReadonlyArray<{ runId: string }>
+      runs: ReadonlyArray<{ run_id: string }>
     }
     const runId = /^run ([0-9a-f-]+):/m.exec(outcome.stdout)?.[1]
-    assert.isTrue(runs.runs.some((run) => run.runId === runId))
+    assert.isTrue(runs.runs.some((run) => run.run_id === runId))
   }, 60_000)
 
   it("`launchpad models run` pointed where nothing answers names the process holding the file, not a lock error", async () => {

@@ -61,6 +61,8 @@ export const progressRecord = (partition: number, watermarkMs: number, partition
 
 export interface TestWarehouse {
   readonly baseUrl: string
+  /** The warehouse's LAUNCHPAD_DATA_DIR (its lake, warehouse.duckdb). */
+  readonly dataDir: string
   readonly broker: () => TestBroker
   /** Stops the broker, then starts it again on the same port and data directory after `downMs`. */
   readonly bounceBroker: (downMs: number) => Promise<void>
@@ -116,6 +118,7 @@ export const startWarehouse = async (
   }
   return {
     baseUrl: `http://127.0.0.1:${address.port}`,
+    dataDir,
     broker: () => broker,
     bounceBroker: async (downMs) => {
       await broker.close()

@@ -15,6 +15,7 @@ import {
   measureEntries
 } from "../../domain/KpiMeasures.ts"
 import { DecimalInt } from "../../domain/QueryParams.ts"
+import type { Snake } from "../../domain/SnakeCase.ts"
 import { WarehouseUnavailable } from "./WarehouseErrors.ts"
 
 export const MAX_MINUTES_BACK = 10_080
@@ -40,9 +41,6 @@ export const HistogramView = Schema.Struct({
 })
 export type HistogramView = typeof HistogramView.Type
 
-type Snake<S extends string> = S extends `${infer H}${infer T}`
-  ? `${H extends Lowercase<H> ? H : `_${Lowercase<H>}`}${Snake<T>}`
-  : S
 type ApiName<K extends KpiMeasureName> = (typeof KPI_MEASURES)[K] extends { readonly apiName: infer N extends string }
   ? N
   : Snake<K>

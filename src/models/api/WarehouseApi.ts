@@ -1,5 +1,6 @@
 /**
- * The warehouse role's HTTP API contract: live KPIs, the live feed and the model layer. One
+ * The warehouse role's HTTP API contract: live KPIs, the live feed, the model layer, the reports
+ * over the marts and their export. One
  * definition gives the server (`WarehouseServer`), the typed client (`HttpApiClient.make(WarehouseApi)`)
  * and the OpenAPI document.
  */
@@ -8,12 +9,15 @@ import { ApiToken } from "../../platform/ApiToken.ts"
 import { KpisApi } from "./Kpis.ts"
 import { LiveApi } from "./Live.ts"
 import { ModelsApi } from "./Models.ts"
+import { ExportApi, ReportsApi } from "./Reports.ts"
 import { QueryErrors } from "./WarehouseErrors.ts"
 
 export class WarehouseApi extends HttpApi.make("launchpad-warehouse")
   .add(KpisApi.middleware(QueryErrors).middleware(ApiToken))
   .add(LiveApi.middleware(ApiToken))
   .add(ModelsApi.middleware(QueryErrors).middleware(ApiToken))
+  .add(ReportsApi.middleware(QueryErrors).middleware(ApiToken))
+  .add(ExportApi.middleware(QueryErrors).middleware(ApiToken))
   .annotateMerge(
     OpenApi.annotations({
       title: "Launchpad warehouse API",

@@ -1,10 +1,10 @@
 /**
  * The scheduled model run of the warehouse role (`dev`, `start`, `serve`): an incremental run of
- * every model at start and then every LAUNCHPAD_MODELS_INTERVAL_S. Runs never overlap — the runner
+ * every model at start and then every LAUNCHPAD_MODELS_INTERVAL_S (0: no schedule, runs only on demand). Runs never overlap — the runner
  * refuses a second one — so a tick that finds a run in progress (one asked for through the API) skips
  * its turn; a run that fails is logged and counted, and the next tick tries again.
  */
-import { Effect, Layer, Metric, Schedule } from "effect"
+import { Duration, Effect, Layer, Metric, Schedule } from "effect"
 import { Settings } from "../../domain/Settings.ts"
 import { ModelRunner } from "./ModelRunner.ts"
 
@@ -22,6 +22,7 @@ export const ModelSchedule = {
   layer: Layer.effectDiscard(
     Effect.gen(function* () {
       const settings = yield* Settings
+      if (Duration.isZero(settings.modelsInterval)) return
       const runner = yield* ModelRunner
       const tick = runner.run().pipe(
         Effect.flatMap((report) =>

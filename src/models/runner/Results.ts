@@ -1,8 +1,10 @@
 /**
  * What runs, tests and freshness checks report, as Schemas: the runner returns these, the run store
- * (RunStore.ts) writes and reads them back, and the query API can serve them as they are.
+ * (RunStore.ts) writes and reads them back, and the query API can serve them as they are. Encoded
+ * (in JSON and in the run tables), keys are snake_case.
  */
 import { Schema } from "effect"
+import { snakeCaseKeys } from "../../domain/SnakeCase.ts"
 import { LAYERS, MATERIALIZATIONS } from "./Model.ts"
 
 const Time = Schema.NullOr(Schema.Date)
@@ -12,7 +14,7 @@ export const ModelStatus = Schema.Literals(["success", "error", "skipped"])
 export type ModelStatus = typeof ModelStatus.Type
 
 /** One model in one run. */
-export const ModelResult = Schema.Struct({
+export const modelResultFields = {
   runId: Schema.String,
   model: Schema.String,
   layer: Schema.Literals(LAYERS),
@@ -29,7 +31,8 @@ export const ModelResult = Schema.Struct({
   rowsAffected: Count,
   /** The error, why the model was skipped, or a note (e.g. a column change forced a full rebuild). */
   message: Schema.NullOr(Schema.String)
-})
+}
+export const ModelResult = snakeCaseKeys(Schema.Struct(modelResultFields))
 export type ModelResult = typeof ModelResult.Type
 
 export const RunCommand = Schema.Literals(["run", "test"])
@@ -37,7 +40,7 @@ export const RunStatus = Schema.Literals(["running", "success", "error", "cancel
 export type RunStatus = typeof RunStatus.Type
 
 /** One `models run` or `models test`. */
-export const ModelRun = Schema.Struct({
+export const modelRunFields = {
   runId: Schema.String,
   command: RunCommand,
   selector: Schema.NullOr(Schema.String),
@@ -50,7 +53,8 @@ export const ModelRun = Schema.Struct({
   succeeded: Schema.Number,
   failed: Schema.Number,
   skipped: Schema.Number
-})
+}
+export const ModelRun = snakeCaseKeys(Schema.Struct(modelRunFields))
 export type ModelRun = typeof ModelRun.Type
 
 export const TestType = Schema.Literals(["unique", "not_null", "accepted_values", "relationships", "singular"])
@@ -58,7 +62,7 @@ export const TestStatus = Schema.Literals(["pass", "fail", "warn", "error"])
 export type TestStatus = typeof TestStatus.Type
 
 /** One data test in one `models test`. */
-export const TestResult = Schema.Struct({
+export const testResultFields = {
   runId: Schema.String,
   /** `not_null.stg_events.event_id`, `singular.stg_events.<name>`, … */
   testId: Schema.String,
@@ -75,13 +79,14 @@ export const TestResult = Schema.Struct({
   sql: Schema.String,
   message: Schema.NullOr(Schema.String),
   durationMs: Schema.Number
-})
+}
+export const TestResult = snakeCaseKeys(Schema.Struct(testResultFields))
 export type TestResult = typeof TestResult.Type
 
 export const FreshnessStatus = Schema.Literals(["pass", "warn", "error"])
 
 /** The freshness of one source at one check. */
-export const FreshnessResult = Schema.Struct({
+export const freshnessResultFields = {
   runId: Schema.String,
   source: Schema.String,
   loadedAtField: Schema.String,
@@ -94,7 +99,8 @@ export const FreshnessResult = Schema.Struct({
   /** `warn` also when the source has no rows yet (a new install), `error` when it cannot be read. */
   status: FreshnessStatus,
   message: Schema.NullOr(Schema.String)
-})
+}
+export const FreshnessResult = snakeCaseKeys(Schema.Struct(freshnessResultFields))
 export type FreshnessResult = typeof FreshnessResult.Type
 
 /** What `ModelRunner.run` returns. */

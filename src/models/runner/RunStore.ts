@@ -11,7 +11,15 @@
  */
 import { Context, Effect, Layer, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
-import { FreshnessResult, ModelResult, ModelRun, type ModelRun as ModelRunType, TestResult } from "./Results.ts"
+import { snakeCaseKeys } from "../../domain/SnakeCase.ts"
+import {
+  FreshnessResult,
+  ModelResult,
+  ModelRun,
+  type ModelRun as ModelRunType,
+  type TestResult,
+  testResultFields
+} from "./Results.ts"
 
 const ddl = [
   `CREATE TABLE IF NOT EXISTS _launchpad_model_runs (
@@ -73,25 +81,26 @@ const ddl = [
   )`
 ]
 
-const runColumns = `run_id AS "runId", command, selector, full_refresh AS "fullRefresh", status,
-  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", succeeded, failed, skipped`
+// The tables' columns are the results' encoded (snake_case) keys, except where SQL needs another name.
+const runColumns = `run_id, command, selector, full_refresh, status, started_at, finished_at, duration_ms,
+  succeeded, failed, skipped`
 
-const resultColumns = `run_id AS "runId", model, layer, materialized, status, incremental,
-  started_at AS "startedAt", finished_at AS "finishedAt", duration_ms AS "durationMs", row_count AS "rows",
-  rows_affected AS "rowsAffected", message`
+const resultColumns = `run_id, model, layer, materialized, status, incremental, started_at, finished_at,
+  duration_ms, row_count AS "rows", rows_affected, message`
 
-const testColumns = `run_id AS "runId", test_id AS "testId", model, column_name AS "column", test_type AS "type",
-  severity, status, failures, failing_rows AS "failingRows", sql, message, duration_ms AS "durationMs"`
+const testColumns = `run_id, test_id, model, column_name AS "column", test_type AS "type", severity, status,
+  failures, failing_rows, sql, message, duration_ms`
 
-const freshnessColumns = `run_id AS "runId", source, loaded_at_field AS "loadedAtField",
-  max_loaded_at AS "maxLoadedAt", checked_at AS "checkedAt", age_ms AS "ageMs", warn_after_ms AS "warnAfterMs",
-  error_after_ms AS "errorAfterMs", status, message`
+const freshnessColumns = `run_id, source, loaded_at_field, max_loaded_at, checked_at, age_ms, warn_after_ms,
+  error_after_ms, status, message`
 
 /** Stored failing rows are JSON text; decoded back into objects. */
-const StoredTestResult = Schema.Struct({
-  ...TestResult.fields,
-  failingRows: Schema.fromJsonString(TestResult.fields.failingRows)
-})
+const StoredTestResult = snakeCaseKeys(
+  Schema.Struct({
+    ...testResultFields,
+    failingRows: Schema.fromJsonString(testResultFields.failingRows)
+  })
+)
 
 export class RunStoreError extends Schema.TaggedError<RunStoreError>()("RunStoreError", {
   message: Schema.String

@@ -1,7 +1,5 @@
-import { CONFIGURATOR_EVENTS, RETENTION_DAYS } from "../../../domain/Metrics.ts"
+import { CONFIGURATOR_EVENTS, RETENTION_DAYS, RETENTION_GROUPS } from "../../../domain/Metrics.ts"
 import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
-
-export const USER_GROUPS = ["all", "completers", "non_completers"] as const
 
 export default defineModel({
   name: "fct_retention",
@@ -17,7 +15,10 @@ export default defineModel({
     "completing cannot itself count as returning). fct_retention_lift compares the two groups.",
   columns: {
     cohort_date: { description: "the users' first-seen UTC day", tests: [notNull()] },
-    user_group: { description: "all, completers or non_completers", tests: [notNull(), acceptedValues(USER_GROUPS)] },
+    user_group: {
+      description: "all, completers or non_completers",
+      tests: [notNull(), acceptedValues(RETENTION_GROUPS)]
+    },
     day_number: { description: "N: days after the cohort day", tests: [notNull(), acceptedValues(RETENTION_DAYS)] },
     cohort_size: { description: "users in the cohort and group", tests: [notNull()] },
     is_observable: { description: "cohort_date + N is not after the latest day with data", tests: [notNull()] },

@@ -1,3 +1,4 @@
+import { ATTRIBUTION_MODELS } from "../../../domain/Metrics.ts"
 import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
 
 export default defineModel({
@@ -17,7 +18,7 @@ export default defineModel({
   columns: {
     attribution_model: {
       description: "first_touch or last_touch",
-      tests: [notNull(), acceptedValues(["first_touch", "last_touch"])]
+      tests: [notNull(), acceptedValues(ATTRIBUTION_MODELS)]
     },
     utm_source: { description: "the touch's utm_source, or '(direct)'", tests: [notNull()] },
     utm_campaign: { description: "the touch's utm_campaign, '(none)' or '(direct)'", tests: [notNull()] },
