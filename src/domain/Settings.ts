@@ -6,7 +6,6 @@
  */
 
 import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "./SessionRecord.ts"
 
 /** A setting described for humans: the README table and `launchpad config` print these. */
 export interface SettingDoc {
@@ -141,16 +140,6 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
   },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
-  {
-    env: "LAUNCHPAD_SESSION_GAP_MS",
-    default: String(SESSION_GAP_MS),
-    description: "stream: session inactivity gap (30 min; the SDK rotates its session id on the same rule)"
-  },
-  {
-    env: "LAUNCHPAD_SESSION_MAX_MS",
-    default: String(SESSION_MAX_MS),
-    description: "stream: session length cap (24 h)"
-  },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
   {
     env: "LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S",
@@ -302,8 +291,6 @@ export const settingsConfig = Config.all({
   lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS"),
   checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES"),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS"),
-  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS"),
-  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
   lakeMaintenanceInterval: nonNegativeInt("LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),

@@ -6,7 +6,7 @@
  * of the state they are given (see `State.ts`).
  */
 
-import type { SessionRecord } from "../domain/SessionRecord.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS, type SessionRecord } from "../domain/SessionRecord.ts"
 import { dropDedupPartitions, evictDedup, isDuplicate } from "./Dedup.ts"
 import { addSessionEvents, dropSessionPartitions, type SessionRules, settleSessions } from "./Sessions.ts"
 import { type StreamState, takeOwnership } from "./State.ts"
@@ -33,7 +33,7 @@ export interface BatchOptions extends StreamRules {
 }
 
 /** The documented defaults (ARCHITECTURE.md): 10 min watermark delay, 30 min session gap, 24 h session cap. */
-export const defaultStreamRules: StreamRules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
+export const defaultStreamRules: StreamRules = { delayMs: 600_000, gapMs: SESSION_GAP_MS, capMs: SESSION_MAX_MS }
 
 export interface LakeRow<E extends StreamEvent> {
   readonly event: E

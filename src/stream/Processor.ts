@@ -31,6 +31,7 @@
  * the checkpoint with capped exponential backoff (the core's state is spent by a failed batch).
  */
 import { Clock, Context, Duration, Effect, Layer, Metric, Semaphore, Stream } from "effect"
+import { SESSION_GAP_MS, SESSION_MAX_MS } from "../domain/SessionRecord.ts"
 import { Settings } from "../domain/Settings.ts"
 import { EventConsumer } from "../kafka/EventConsumer.ts"
 import { ConsumerGroupIds, TopicNames } from "../kafka/Topics.ts"
@@ -91,8 +92,8 @@ const make = (options: StreamProcessorOptions) =>
 
     const rules: StreamRules = {
       delayMs: Duration.toMillis(settings.watermarkDelay),
-      gapMs: Duration.toMillis(settings.sessionGap),
-      capMs: Duration.toMillis(settings.sessionMax)
+      gapMs: SESSION_GAP_MS,
+      capMs: SESSION_MAX_MS
     }
     const lakeIntervalMs = Duration.toMillis(settings.lakeInterval)
     const triggerIntervalMs = Duration.toMillis(settings.triggerInterval)
