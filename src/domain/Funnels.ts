@@ -21,11 +21,6 @@ export const CONFIGURATOR_FUNNEL = [
   { step: "purchased", eventType: "purchase" }
 ] as const satisfies ReadonlyArray<FunnelStep>
 
-/** event type → the configurator funnel step it marks. */
-export const CONFIGURATOR_STEP_OF: Readonly<Partial<Record<string, string>>> = Object.fromEntries(
-  CONFIGURATOR_FUNNEL.map(({ step, eventType }) => [eventType, step])
-)
-
 /** The shop: product page, cart, checkout, order. */
 export const COMMERCE_FUNNEL = [
   { step: "product_viewed", eventType: "product_viewed" },

@@ -1,7 +1,13 @@
 /** The state round-trips through the checkpoint, and a checkpoint between batches changes nothing (S5). */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
-import { type BatchResult, closeAll, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
+import {
+  type BatchResult,
+  closeAll,
+  defaultStreamRules,
+  processBatch,
+  type StreamRules
+} from "../../src/stream/Batch.ts"
 import { decodeSnapshot, encodeState, snapshotLines } from "../../src/stream/Checkpoint.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
@@ -78,6 +84,26 @@ describe("checkpoint", () => {
     assert.strictEqual(reload(flushed).watermarkMs, Number.POSITIVE_INFINITY)
   })
 
+  it.effect("reads a format-2 snapshot: the funnel's event counts of open windows start over, the rest is kept", () =>
+    Effect.gen(function* () {
+      const started = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS, eventType: "quiz_started" })
+      const { state: open } = processBatch(emptyState(), [started], {
+        ...defaultStreamRules,
+        processingTimeMs: BASE_MS
+      })
+      const lines = [...snapshotLines(open)]
+      const v2 = lines.map((line) =>
+        line.replace('"version":3', '"version":2').replace(/"funnelSteps":\{[^}]*\}/, '"funnelSteps":{"started":7}')
+      )
+      assert.include(v2.join("\n"), '"funnelSteps":{"started":7}')
+      const { state, format } = yield* decodeSnapshot(v2)
+      assert.strictEqual(format, 2)
+      const [window] = encodeState(state).windows
+      assert.deepStrictEqual(window?.measures.funnelSteps, {})
+      assert.strictEqual(window?.measures.configuratorStarts, 1)
+    })
+  )
+
   it.effect("rejects a malformed snapshot with a SchemaError naming the path", () =>
     Effect.gen(function* () {
       const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
@@ -93,7 +119,7 @@ describe("checkpoint", () => {
       const bad: ReadonlyArray<ReadonlyArray<string>> = [
         [],
         ["null"],
-        [header.replace('"version":2', '"version":3'), ...parts],
+        [header.replace('"version":3', '"version":4'), ...parts],
         [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
         [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
         [header, "{"],
