@@ -404,9 +404,7 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
         section: "ingest",
         measure: "batch events/s accepted (100/req, 32 conns)",
         value: Math.round(eventsPerSec),
-        unit: "ev/s",
-        goal: "≥ 100000",
-        ok: eventsPerSec >= 100_000
+        unit: "ev/s"
       },
       { section: "ingest", measure: "batch latency p50", value: round(batch.p50), unit: "ms" },
       { section: "ingest", measure: "API CPU per event in batches", value: round(batchCpu), unit: "µs" },

@@ -21,8 +21,15 @@ const BATCH = 50_000
 const BATCH_SPAN_MS = 5 * 60_000
 const BASE_MS = Date.UTC(2026, 10, 1)
 
-const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray<BenchRow>> => {
-  const events = Math.max(BATCH, Math.round(EVENTS * scale))
+export interface LakeWriterResult {
+  readonly events: number
+  readonly perSec: number
+  readonly bytes: number
+  readonly files: number
+}
+
+/** The lake writer alone: `events` synthetic events in batches of 50k, only the writer calls timed. */
+export const measureLakeWriter = async (events: number): Promise<LakeWriterResult> => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "launchpad-bench-lake-"))
   const layer = EventFileWriter.layer.pipe(
     Layer.provide(LakeEngine.layer),
@@ -53,17 +60,23 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
         return { seconds, bytes, files }
       }).pipe(Effect.provide(layer))
     )
-    const section = "lake"
-    return [
-      { section, measure: "write throughput", value: Math.round(events / totals.seconds), unit: "events/s" },
-      { section, measure: "written", value: totals.bytes / 1_048_576, unit: "MB" },
-      { section, measure: "size", value: totals.bytes / events, unit: "bytes/event" },
-      { section, measure: "files", value: totals.files, unit: "files" },
-      { section, measure: "peak RSS", value: Math.round(process.resourceUsage().maxRSS / 1024), unit: "MB" }
-    ]
+    return { events, perSec: events / totals.seconds, bytes: totals.bytes, files: totals.files }
   } finally {
     rmSync(dataDir, { recursive: true, force: true })
   }
+}
+
+const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray<BenchRow>> => {
+  const events = Math.max(BATCH, Math.round(EVENTS * scale))
+  const result = await measureLakeWriter(events)
+  const section = "lake"
+  return [
+    { section, measure: "write throughput", value: Math.round(result.perSec), unit: "events/s" },
+    { section, measure: "written", value: result.bytes / 1_048_576, unit: "MB" },
+    { section, measure: "size", value: result.bytes / events, unit: "bytes/event" },
+    { section, measure: "files", value: result.files, unit: "files" },
+    { section, measure: "peak RSS", value: Math.round(process.resourceUsage().maxRSS / 1024), unit: "MB" }
+  ]
 }
 
 export const lakeBench: BenchSection = {

@@ -9,6 +9,7 @@ import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
 import { ingestBench } from "./ingest.ts"
 import { lakeBench } from "./lake.ts"
+import { modelsBench } from "./models.ts"
 import { steadyBench } from "./steady.ts"
 import { streamBench } from "./stream.ts"
 import { streamCoreSection } from "./streamCore.ts"
@@ -19,7 +20,8 @@ const sections: ReadonlyArray<BenchSection> = [
   streamCoreSection,
   lakeBench,
   streamBench,
-  steadyBench
+  steadyBench,
+  modelsBench
 ]
 
 const args = process.argv.slice(2)

@@ -291,8 +291,8 @@ const run = async ({ scale }: { readonly scale: number }): Promise<ReadonlyArray
         measure: "accept → warehouse p95",
         value: round(p95),
         unit: "ms",
-        goal: "< 500",
-        ok: p95 < 500
+        goal: "< 300",
+        ok: p95 < 300
       },
       { section: "steady", measure: "accept → warehouse p99", value: round(percentile(sorted, 99)), unit: "ms" },
       {

@@ -6,7 +6,7 @@
  *   clients    the idempotent producer, consumer groups
  *   ingest     the HTTP API producing events_raw / events_deadletter
  *   lake       the Parquet writers over the lake's DuckDB
- *   stream     the processor: events_raw → lake/ and kpi_minute
+ *   stream     the processor: events_raw → lake/ and kpi_minute; lake retention and compaction
  *   warehouse  warehouse.duckdb: the kpi_minute sink, KPI queries, the live feed
  *   serving    the HTTP servers of each role
  *   web app    the configurator on the API's origin (Vite in dev, dist/app in start)
@@ -23,9 +23,12 @@ import { EventProducer } from "../kafka/EventProducer.ts"
 import { EmbeddedBroker } from "../kafka/embedded/EmbeddedBroker.ts"
 import { Kafka } from "../kafka/Kafka.ts"
 import { Topics } from "../kafka/Topics.ts"
+import { Compaction } from "../lake/Compaction.ts"
 import { EventFileWriter } from "../lake/EventFileWriter.ts"
 import { LakeEngine } from "../lake/LakeEngine.ts"
+import { LakeMaintenance } from "../lake/LakeMaintenance.ts"
 import { LakeReader } from "../lake/LakeReader.ts"
+import { Retention } from "../lake/Retention.ts"
 import { SessionFileWriter } from "../lake/SessionFileWriter.ts"
 import { KpiMinuteSink } from "../models/live/KpiMinuteSink.ts"
 import { KpiQueries } from "../models/live/KpiQueries.ts"
@@ -107,7 +110,11 @@ const lake = part("lake writers", Layer.mergeAll(EventFileWriter.layer, SessionF
   Layer.provideMerge(LakeEngine.layer)
 )
 
-const stream = part("stream processor", StreamProcessor.layer)
+/** The processor, and the lake's retention and compaction on a schedule beside it. */
+const stream = Layer.mergeAll(
+  part("stream processor", StreamProcessor.layer),
+  part("lake maintenance", LakeMaintenance.layer.pipe(Layer.provide(Layer.mergeAll(Retention.layer, Compaction.layer))))
+)
 
 /**
  * warehouse.duckdb with its KPI tables and queries and the live feed, fed by the kpi_minute sink; the

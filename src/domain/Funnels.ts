@@ -1,10 +1,57 @@
 /**
- * The product's funnels and the funnel rules, written once: the warehouse's `fct_funnel` and
- * `fct_search_funnel` (through model vars), the funnel query builder of the API, and the stream's live
- * configurator funnel (`CONFIGURATOR_STEP_OF`) all read them. Steps are catalog event types, so a
- * renamed event breaks the build here instead of silently emptying a funnel.
+ * The funnels Launchpad measures, each an ordered list of steps and the event type that marks each,
+ * and the funnel rules. The live KPIs count the configurator funnel's steps per minute
+ * (KpiMeasures.ts); the SQL funnel marts (`fct_funnel`, `fct_search_funnel`, through model vars) and the
+ * funnel query builder of the API walk the same steps with the same rules.
  */
 import type { EventType } from "./Catalog.ts"
+
+export interface FunnelStep {
+  /** The step's name in reports (`started`, …). */
+  readonly step: string
+  readonly eventType: EventType
+}
+
+/** The configurator: opened, a step shown, finished, the result seen, then a purchase. */
+export const CONFIGURATOR_FUNNEL = [
+  { step: "started", eventType: "quiz_started" },
+  { step: "step_viewed", eventType: "quiz_step_viewed" },
+  { step: "completed", eventType: "quiz_completed" },
+  { step: "result_viewed", eventType: "result_viewed" },
+  { step: "purchased", eventType: "purchase" }
+] as const satisfies ReadonlyArray<FunnelStep>
+
+/** The shop: product page, cart, checkout, order. */
+export const COMMERCE_FUNNEL = [
+  { step: "product_viewed", eventType: "product_viewed" },
+  { step: "added_to_cart", eventType: "add_to_cart" },
+  { step: "checkout_started", eventType: "checkout_started" },
+  { step: "purchased", eventType: "purchase" }
+] as const satisfies ReadonlyArray<FunnelStep>
+
+export interface NamedFunnel {
+  readonly funnel: string
+  readonly steps: ReadonlyArray<FunnelStep>
+}
+
+/** The funnels `fct_funnel` computes in every mode and breakdown. */
+export const MART_FUNNELS: ReadonlyArray<NamedFunnel> = [
+  { funnel: "configurator", steps: CONFIGURATOR_FUNNEL },
+  { funnel: "commerce", steps: COMMERCE_FUNNEL }
+]
+
+/** A funnel as a model var: `{funnel, steps: [event types]}`. */
+export const funnelVar = (definition: NamedFunnel) => ({
+  funnel: definition.funnel,
+  steps: definition.steps.map((s) => s.eventType)
+})
+
+/** Search: a search, a click on one of its results, a booking that names the search. */
+export const SEARCH_EVENTS = {
+  search: "search_performed",
+  click: "search_result_clicked",
+  booking: "booking_completed"
+} as const satisfies Readonly<Record<string, EventType>>
 
 /**
  * PostHog's three step orders: `ordered` (steps in order, other events may come between; PostHog's
@@ -34,58 +81,3 @@ export type FunnelBreakdown = (typeof FUNNEL_BREAKDOWNS)[number]
 /** The breakdown value of the `none` breakdown, and of a missing utm_source. */
 export const ALL_VALUE = "(all)"
 export const NONE_VALUE = "(none)"
-
-export interface FunnelStep {
-  /** A short name for charts and the stream's live funnel. */
-  readonly step: string
-  readonly event_type: EventType
-}
-
-export interface FunnelDefinition {
-  readonly funnel: string
-  readonly steps: ReadonlyArray<FunnelStep>
-}
-
-/** The feature under measurement: open the quiz, see a step, finish it, see the result, buy. */
-export const CONFIGURATOR_FUNNEL: FunnelDefinition = {
-  funnel: "configurator",
-  steps: [
-    { step: "started", event_type: "quiz_started" },
-    { step: "step_viewed", event_type: "quiz_step_viewed" },
-    { step: "completed", event_type: "quiz_completed" },
-    { step: "result_viewed", event_type: "result_viewed" },
-    { step: "purchased", event_type: "purchase" }
-  ]
-}
-
-/** The shop: product page, cart, checkout, order. */
-export const COMMERCE_FUNNEL: FunnelDefinition = {
-  funnel: "commerce",
-  steps: [
-    { step: "product_viewed", event_type: "product_viewed" },
-    { step: "added_to_cart", event_type: "add_to_cart" },
-    { step: "checkout_started", event_type: "checkout_started" },
-    { step: "purchased", event_type: "purchase" }
-  ]
-}
-
-/** The funnels `fct_funnel` computes in every mode and breakdown. */
-export const MART_FUNNELS: ReadonlyArray<FunnelDefinition> = [CONFIGURATOR_FUNNEL, COMMERCE_FUNNEL]
-
-/** Search: a search, a click on one of its results, a booking that names the search. */
-export const SEARCH_EVENTS = {
-  search: "search_performed",
-  click: "search_result_clicked",
-  booking: "booking_completed"
-} as const satisfies Readonly<Record<string, EventType>>
-
-/** The configurator step each event type marks (the stream's live funnel counts these per minute). */
-export const CONFIGURATOR_STEP_OF: Readonly<Partial<Record<string, string>>> = Object.fromEntries(
-  CONFIGURATOR_FUNNEL.steps.map((s) => [s.event_type, s.step])
-)
-
-/** A funnel as a model var: `{funnel, steps: [event types]}`. */
-export const funnelVar = (definition: FunnelDefinition) => ({
-  funnel: definition.funnel,
-  steps: definition.steps.map((s) => s.event_type)
-})

@@ -6,11 +6,16 @@
  *
  * Every measure is mergeable across partitions (ARCHITECTURE.md "Windows"), so the warehouse can add up the
  * partitions of M processors: counts add, keyed counts add key-wise, histograms add bucket-wise, and
- * distinct counts add because Kafka keys events by user, so a user (and each of its sessions) lives
- * in exactly one partition.
+ * distinct counts (and funnel progress, which counts users) add because Kafka keys events by user, so a
+ * user (and each of its sessions) lives in exactly one partition.
  */
 import { Effect, Schema } from "effect"
-import { CONFIGURATOR_STEP_OF } from "./Funnels.ts"
+import { CONFIGURATOR_FUNNEL } from "./Funnels.ts"
+
+/** event type → its index in the configurator funnel. */
+const CONFIGURATOR_STEP_INDEX: ReadonlyMap<string, number> = new Map(
+  CONFIGURATOR_FUNNEL.map((s, index) => [s.eventType, index])
+)
 
 /** What a measure reads of an event (the stream maps every enriched event to this once). */
 export interface MeasuredEvent {
@@ -62,7 +67,25 @@ export interface HistogramMeasure extends MeasureBase {
   readonly value: (event: MeasuredEvent, processingTimeMs: number) => number
 }
 
-export type Measure = CountMeasure | KeyedCountMeasure | DistinctMeasure | SessionStartsMeasure | HistogramMeasure
+/**
+ * Users by how far they got along ordered `steps` in the window: each user counts once, at the furthest
+ * step any of their window's events marks, and at every step before it. So no step ever counts more
+ * users than the one before, whatever order the events came in or repeated.
+ */
+export interface ProgressMeasure extends MeasureBase {
+  readonly kind: "progress"
+  readonly steps: ReadonlyArray<string>
+  /** The index in `steps` the event marks, or null. */
+  readonly stepOf: (event: MeasuredEvent) => number | null
+}
+
+export type Measure =
+  | CountMeasure
+  | KeyedCountMeasure
+  | DistinctMeasure
+  | SessionStartsMeasure
+  | HistogramMeasure
+  | ProgressMeasure
 
 /** ISO 4217's "no currency", for a purchase without one. */
 export const NO_CURRENCY = "XXX"
@@ -103,13 +126,12 @@ export const KPI_MEASURES = {
     amount: isType("quiz_completed")
   },
   funnelSteps: {
-    kind: "keyed",
+    kind: "progress",
     description:
-      "events per configurator funnel step (Funnels.ts); events, so a repeated step can exceed the one before",
-    entry: (event) => {
-      const step = CONFIGURATOR_STEP_OF[event.eventType]
-      return step === undefined ? null : [step, 1]
-    }
+      "users per configurator funnel step (Funnels.ts): a user counts at the furthest step their events of the " +
+      "minute reached and at every step before it, so no step exceeds the one before",
+    steps: CONFIGURATOR_FUNNEL.map((s) => s.step),
+    stepOf: (event) => CONFIGURATOR_STEP_INDEX.get(event.eventType) ?? null
   },
   configuratorShares: {
     kind: "count",
@@ -137,7 +159,7 @@ export type KpiMeasureName = keyof typeof KPI_MEASURES
 
 export const KPI_MEASURE_NAMES = Object.keys(KPI_MEASURES) as ReadonlyArray<KpiMeasureName>
 
-type ValueOf<M extends Measure> = M extends KeyedCountMeasure
+type ValueOf<M extends Measure> = M extends KeyedCountMeasure | ProgressMeasure
   ? Readonly<Record<string, number>>
   : M extends HistogramMeasure
     ? ReadonlyArray<number>
@@ -146,7 +168,7 @@ type ValueOf<M extends Measure> = M extends KeyedCountMeasure
 /** A window's measures as they travel (kpi_minute records) and are stored (warehouse columns). */
 export type WindowMeasures = { readonly [K in KpiMeasureName]: ValueOf<(typeof KPI_MEASURES)[K]> }
 
-type AccumulatorOf<M extends Measure> = M extends KeyedCountMeasure
+type AccumulatorOf<M extends Measure> = M extends KeyedCountMeasure | ProgressMeasure
   ? Map<string, number>
   : M extends DistinctMeasure
     ? Set<string>
@@ -166,6 +188,7 @@ const keyed = ofKind("keyed")
 const distincts = ofKind("distinct")
 const sessionStarts = ofKind("sessionStarts")
 const histograms = ofKind("histogram")
+const progresses = ofKind("progress")
 
 /** The state of a window that has seen nothing. */
 export const emptyAccumulators = (): MeasureAccumulators => {
@@ -177,6 +200,7 @@ export const emptyAccumulators = (): MeasureAccumulators => {
         acc[name] = 0
         break
       case "keyed":
+      case "progress":
         acc[name] = new Map()
         break
       case "distinct":
@@ -218,6 +242,13 @@ export const accumulate = (acc: MeasureAccumulators, event: MeasuredEvent, proce
     const [name, measure] = distincts[i] as (typeof distincts)[number]
     ;(values[name] as Set<string>).add(measure.id(event))
   }
+  for (let i = 0; i < progresses.length; i++) {
+    const [name, measure] = progresses[i] as (typeof progresses)[number]
+    const step = measure.stepOf(event)
+    if (step === null) continue
+    const furthest = values[name] as Map<string, number>
+    if ((furthest.get(event.userId) ?? -1) < step) furthest.set(event.userId, step)
+  }
   for (let i = 0; i < histograms.length; i++) {
     const [name, measure] = histograms[i] as (typeof histograms)[number]
     const buckets = values[name] as Array<number>
@@ -256,12 +287,26 @@ export const measuresOf = (acc: MeasureAccumulators): WindowMeasures => {
       case "distinct":
         out[name] = (value as Set<string>).size
         break
+      case "progress":
+        out[name] = progressCounts(measure, value as Map<string, number>)
+        break
       case "histogram":
         out[name] = [...(value as Array<number>)]
         break
     }
   }
   return out as WindowMeasures
+}
+
+/** Users at or beyond each step, from each user's furthest step; steps nobody reached are left out. */
+const progressCounts = (measure: ProgressMeasure, furthest: ReadonlyMap<string, number>): Record<string, number> => {
+  const atOrBeyond = new Array<number>(measure.steps.length).fill(0)
+  for (const step of furthest.values()) {
+    for (let i = 0; i <= step; i++) atOrBeyond[i] = (atOrBeyond[i] ?? 0) + 1
+  }
+  return sortedRecord(
+    new Map(measure.steps.map((step, i) => [step, atOrBeyond[i] ?? 0] as const).filter(([, n]) => n > 0))
+  )
 }
 
 const addRecords = (a: Readonly<Record<string, number>>, b: Readonly<Record<string, number>>) => {
@@ -281,6 +326,7 @@ export const mergeMeasures = (a: WindowMeasures, b: WindowMeasures): WindowMeasu
         out[name] = (a[name] as number) + (b[name] as number)
         break
       case "keyed":
+      case "progress":
         out[name] = addRecords(a[name] as Record<string, number>, b[name] as Record<string, number>)
         break
       case "histogram": {
@@ -318,6 +364,7 @@ const recordField = (name: KpiMeasureName, measure: Measure) => {
     case "distinct":
       return defaulted(Count, () => 0)
     case "keyed":
+    case "progress":
       return defaulted(Counts, () => ({}))
     case "histogram":
       return defaulted(histogramOf(measure.bounds), () => emptyMeasures()[name] as ReadonlyArray<number>)
@@ -329,7 +376,10 @@ export const WindowMeasuresSchema = Schema.Struct(
   Object.fromEntries(entries.map(([name, measure]) => [name, recordField(name, measure)]))
 ) as unknown as Schema.Codec<WindowMeasures, Partial<WindowMeasures>>
 
-/** The checkpoint's form of an open window's accumulators: distinct measures keep their ids. */
+/**
+ * The checkpoint's form of an open window's accumulators: distinct measures keep their ids, progress
+ * measures each user's furthest step (user id → step index).
+ */
 export type AccumulatorsJson = {
   readonly [K in KpiMeasureName]: (typeof KPI_MEASURES)[K] extends DistinctMeasure
     ? ReadonlyArray<string>
@@ -350,7 +400,12 @@ export const encodeAccumulators = (acc: MeasureAccumulators): AccumulatorsJson =
   const measures = measuresOf(acc) as unknown as Record<string, unknown>
   const out: Record<string, unknown> = {}
   for (const [name, measure] of entries) {
-    out[name] = measure.kind === "distinct" ? [...(values[name] as Set<string>)] : measures[name]
+    out[name] =
+      measure.kind === "distinct"
+        ? [...(values[name] as Set<string>)]
+        : measure.kind === "progress"
+          ? sortedRecord(values[name] as Map<string, number>)
+          : measures[name]
   }
   return out as AccumulatorsJson
 }
@@ -366,6 +421,7 @@ export const decodeAccumulators = (json: AccumulatorsJson): MeasureAccumulators 
         out[name] = value as number
         break
       case "keyed":
+      case "progress":
         out[name] = new Map(Object.entries(value as Record<string, number>))
         break
       case "distinct":
@@ -399,6 +455,7 @@ export const measureDuckDbType = (measure: Measure): string => {
     case "distinct":
       return "BIGINT"
     case "keyed":
+    case "progress":
       return "MAP(VARCHAR, BIGINT)"
     case "histogram":
       return "BIGINT[]"

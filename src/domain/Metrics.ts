@@ -1,12 +1,11 @@
 /**
- * The rules behind Launchpad's metrics, written once: the stream's sessions and the warehouse models
- * (through model vars) read the same values, and the models' descriptions quote them.
+ * The rules behind Launchpad's metrics, written once: the warehouse models read them through model
+ * vars and quote them in their descriptions (the session rules are in SessionRecord.ts, the funnels
+ * in Funnels.ts).
  */
 import type { EventType } from "./Catalog.ts"
 
-const MINUTE_MS = 60_000
-const HOUR_MS = 60 * MINUTE_MS
-const DAY_MS = 24 * HOUR_MS
+const DAY_MS = 86_400_000
 
 /** The configurator's milestones. */
 export const CONFIGURATOR_EVENTS = {

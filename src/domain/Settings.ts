@@ -6,7 +6,6 @@
  */
 
 import { Config, ConfigProvider, Context, Duration, Effect, Layer, Option, Redacted, Schema } from "effect"
-import { SESSION_GAP_MS, SESSION_MAX_MS } from "./SessionRecord.ts"
 
 /** A setting described for humans: the README table and `launchpad config` print these. */
 export interface SettingDoc {
@@ -141,17 +140,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     description: "stream: a partition's changelog grows to this (or its snapshot's size) before a new snapshot"
   },
   { env: "LAUNCHPAD_WATERMARK_DELAY_MS", default: "600000", description: "stream: watermark delay (10 min)" },
-  {
-    env: "LAUNCHPAD_SESSION_GAP_MS",
-    default: String(SESSION_GAP_MS),
-    description: "stream: session inactivity gap (30 min; the SDK rotates its session id on the same rule)"
-  },
-  {
-    env: "LAUNCHPAD_SESSION_MAX_MS",
-    default: String(SESSION_MAX_MS),
-    description: "stream: session length cap (24 h)"
-  },
   { env: "LAUNCHPAD_LAKE_RETENTION_DAYS", default: "365", description: "lake: delete partitions older" },
+  {
+    env: "LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S",
+    default: "600",
+    description: "stream: retention, then compaction of closed partitions, this often (0 = only `lake compact`)"
+  },
   { env: "LAUNCHPAD_KPI_RETENTION_DAYS", default: "7", description: "warehouse: keep kpi_minute rows" },
   {
     env: "LAUNCHPAD_MODELS_INTERVAL_S",
@@ -165,6 +159,12 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
 const PositiveInt = Schema.Int.check(Schema.isGreaterThan(0, { message: "expected a positive integer" }))
 
 const positiveInt = (name: string) => Config.schema(PositiveInt, name)
+
+const nonNegativeInt = (name: string) =>
+  Config.schema(
+    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
+    name
+  )
 
 const durationMs = (name: string) => positiveInt(name).pipe(Config.map(Duration.millis))
 
@@ -267,10 +267,7 @@ export const settingsConfig = Config.all({
   brokerSegmentBytes: positiveInt("LAUNCHPAD_BROKER_SEGMENT_BYTES"),
   brokerMaxRequestBytes: positiveInt("LAUNCHPAD_BROKER_MAX_REQUEST_BYTES"),
   autoCreateTopics: Config.Boolean("LAUNCHPAD_AUTO_CREATE_TOPICS"),
-  groupInitialDelayMs: Config.schema(
-    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
-    "LAUNCHPAD_GROUP_INITIAL_DELAY_MS"
-  ),
+  groupInitialDelayMs: nonNegativeInt("LAUNCHPAD_GROUP_INITIAL_DELAY_MS"),
   maxBatchEvents: positiveInt("LAUNCHPAD_MAX_BATCH_EVENTS"),
   maxBodyBytes: positiveInt("LAUNCHPAD_MAX_BODY_BYTES"),
   maxEventBytes: positiveInt("LAUNCHPAD_MAX_EVENT_BYTES"),
@@ -294,14 +291,10 @@ export const settingsConfig = Config.all({
   lakeInterval: durationMs("LAUNCHPAD_LAKE_INTERVAL_MS"),
   checkpointSnapshotBytes: positiveInt("LAUNCHPAD_CHECKPOINT_SNAPSHOT_BYTES"),
   watermarkDelay: durationMs("LAUNCHPAD_WATERMARK_DELAY_MS"),
-  sessionGap: durationMs("LAUNCHPAD_SESSION_GAP_MS"),
-  sessionMax: durationMs("LAUNCHPAD_SESSION_MAX_MS"),
   lakeRetentionDays: positiveInt("LAUNCHPAD_LAKE_RETENTION_DAYS"),
+  lakeMaintenanceInterval: nonNegativeInt("LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
-  modelsInterval: Config.schema(
-    Schema.Int.check(Schema.isGreaterThanOrEqualTo(0, { message: "expected a non-negative integer" })),
-    "LAUNCHPAD_MODELS_INTERVAL_S"
-  ).pipe(Config.map(Duration.seconds)),
+  modelsInterval: nonNegativeInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })

@@ -1,12 +1,12 @@
 /**
- * One micro-batch of the stream processor as a pure step over plain state (DESIGN "Stream
+ * One micro-batch of the stream processor as a pure step over plain state (ARCHITECTURE.md "Stream
  * semantics"): late flags against W at the batch start → dedup → sessions and windows (accepted
  * events only) → advance W from the batch's largest event time → settle sessions, close windows and
  * evict dedup entries under the new W. `processBatch`, `closeAll` and `dropPartitions` take ownership
  * of the state they are given (see `State.ts`).
  */
 
-import type { SessionRecord } from "../domain/SessionRecord.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS, type SessionRecord } from "../domain/SessionRecord.ts"
 import { dropDedupPartitions, evictDedup, isDuplicate } from "./Dedup.ts"
 import { addSessionEvents, dropSessionPartitions, type SessionRules, settleSessions } from "./Sessions.ts"
 import { type StreamState, takeOwnership } from "./State.ts"
@@ -32,8 +32,8 @@ export interface BatchOptions extends StreamRules {
   readonly processingTimeMs: number
 }
 
-/** The DESIGN defaults: 10 min watermark delay, 30 min session gap, 24 h session cap. */
-export const defaultStreamRules: StreamRules = { delayMs: 600_000, gapMs: 1_800_000, capMs: 86_400_000 }
+/** The documented defaults (ARCHITECTURE.md): 10 min watermark delay, 30 min session gap, 24 h session cap. */
+export const defaultStreamRules: StreamRules = { delayMs: 600_000, gapMs: SESSION_GAP_MS, capMs: SESSION_MAX_MS }
 
 export interface LakeRow<E extends StreamEvent> {
   readonly event: E
@@ -71,7 +71,7 @@ interface Advanced {
   readonly closedWindows: number
 }
 
-/** Everything that follows a watermark move, in the order the DESIGN gives. */
+/** Everything that follows a watermark move, in the order ARCHITECTURE.md gives. */
 const advanceTo = (
   state: StreamState,
   watermarkMs: number,

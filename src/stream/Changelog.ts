@@ -1,5 +1,5 @@
 /**
- * The checkpoint's changelog (DESIGN "Checkpoint", made incremental as Flink's and Kafka Streams' are):
+ * The checkpoint's changelog (ARCHITECTURE.md "Stream semantics: Checkpoint", made incremental as Flink's and Kafka Streams' are):
  * instead of the whole state, each micro-batch appends what it changed in a partition's state, one
  * NDJSON line per batch, to the changelog of the partition's latest snapshot. A line holds
  *
@@ -23,6 +23,7 @@ import {
   decodeWindowOf,
   encodeWindow,
   SNAPSHOT_VERSION,
+  type SnapshotFormat,
   WatermarkJson,
   watermarkFromJson,
   watermarkToJson
@@ -64,7 +65,7 @@ export interface ChangelogLine extends Omit<typeof ChangelogLineJson.Type, "wind
 const decodeLineJson = Schema.decodeUnknownEffect(Schema.fromJsonString(ChangelogLineJson))
 
 /** Decodes a line whose windows are in snapshot format `windowFormat` (today's by default). */
-export const decodeChangelogLine = (text: string, windowFormat: 1 | 2 = SNAPSHOT_VERSION) =>
+export const decodeChangelogLine = (text: string, windowFormat: SnapshotFormat = SNAPSHOT_VERSION) =>
   Effect.flatMap(decodeLineJson(text), (line) =>
     Effect.map(
       Effect.forEach(line.windows, decodeWindowOf(windowFormat)),
@@ -144,7 +145,7 @@ export const replayChangelog = Effect.fnUntraced(function* (
   fromSeq: number,
   partition: number,
   rules: StreamRules,
-  windowFormat: 1 | 2 = SNAPSHOT_VERSION
+  windowFormat: SnapshotFormat = SNAPSHOT_VERSION
 ) {
   let current = state
   let seq = fromSeq

@@ -1,5 +1,5 @@
 /**
- * The stream state as it goes into a checkpoint snapshot (DESIGN "Checkpoint"): plain JSON, decoded
+ * The stream state as it goes into a checkpoint snapshot (ARCHITECTURE.md "Stream semantics: Checkpoint"): plain JSON, decoded
  * through a Schema because a checkpoint file is untrusted input. The queues that index the state by
  * time are not stored; decoding rebuilds them. A snapshot file is NDJSON (a header, then parts of at
  * most PART_ITEMS entries), so that neither writing nor reading holds the whole state as one string:
@@ -7,7 +7,7 @@
  */
 import { Effect, Schema } from "effect"
 import { AccumulatorsJsonSchema, decodeAccumulators, encodeAccumulators } from "../domain/KpiMeasures.ts"
-import { migrateWindowV1 } from "./CheckpointMigrations.ts"
+import { migrateWindowV1, migrateWindowV2 } from "./CheckpointMigrations.ts"
 import { restoreDedup } from "./Dedup.ts"
 import { restoreSessions, type UserSessions } from "./Sessions.ts"
 import { assertCurrent, restoreState, type StreamState } from "./State.ts"
@@ -78,10 +78,13 @@ export const decodeWindow = (w: typeof WindowJson.Type): WindowAccumulator => ({
 })
 
 /**
- * Snapshot format 2: windows carry their measures under `measures` (derived from KPI_MEASURES).
- * Format 1 (before the measures had one definition) is read through `CheckpointMigrations.ts`.
+ * Snapshot format 3: windows carry their measures under `measures` (derived from KPI_MEASURES), the
+ * funnel's as each user's furthest step. Formats 1 and 2 are read through `CheckpointMigrations.ts`.
  */
-export const SNAPSHOT_VERSION = 2
+export const SNAPSHOT_VERSION = 3
+
+/** Every snapshot format this version reads. */
+export type SnapshotFormat = 1 | 2 | typeof SNAPSHOT_VERSION
 
 export const StreamCheckpoint = Schema.Struct({
   version: Schema.Literal(SNAPSHOT_VERSION),
@@ -143,7 +146,7 @@ export const encodeState = (state: StreamState): StreamCheckpoint => {
   }
 }
 
-const SnapshotHeader = Schema.Struct({ version: Schema.Literals([1, SNAPSHOT_VERSION]), watermarkMs: WatermarkJson })
+const SnapshotHeader = Schema.Struct({ version: Schema.Literals([1, 2, SNAPSHOT_VERSION]), watermarkMs: WatermarkJson })
 const SnapshotPart = Schema.Union([
   Schema.Struct({ dedup: StreamCheckpoint.fields.dedup }),
   Schema.Struct({ users: StreamCheckpoint.fields.users }),
@@ -154,10 +157,13 @@ const decodePart = Schema.decodeUnknownEffect(Schema.fromJsonString(SnapshotPart
 const decodeWindowJson = Schema.decodeUnknownEffect(WindowJson)
 
 /** A window of a snapshot or changelog line written in format `version`, as today's accumulator. */
-export const decodeWindowOf = (version: 1 | 2) => (json: unknown) =>
-  (version === 1 ? Effect.flatMap(migrateWindowV1(json), decodeWindowJson) : decodeWindowJson(json)).pipe(
-    Effect.map(decodeWindow)
-  )
+export const decodeWindowOf = (version: SnapshotFormat) => (json: unknown) =>
+  (version === SNAPSHOT_VERSION
+    ? decodeWindowJson(json)
+    : Effect.flatMap(version === 1 ? migrateWindowV1(json) : Effect.succeed(json), (v2) =>
+        decodeWindowJson(migrateWindowV2(v2))
+      )
+  ).pipe(Effect.map(decodeWindow))
 
 const PART_ITEMS = 4096
 

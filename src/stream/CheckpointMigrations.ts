@@ -7,6 +7,9 @@
  *   each measure as a top-level field and the ids of its distinct users as `users`. Today's window
  *   keeps its measures under `measures`, keyed as `KPI_MEASURES`, the distinct ids under the measure's
  *   own name (`distinctUsers`).
+ * - Snapshot format 2: the funnel measure (`funnelSteps`) counted events per step; today it keeps each
+ *   user's furthest step. Event counts cannot say which user got how far, so an open window read from
+ *   format 2 starts its funnel over: the minutes open at the upgrade undercount their funnel users.
  */
 import { Effect, Schema } from "effect"
 
@@ -38,3 +41,11 @@ export const migrateWindowV1 = (json: unknown) =>
     partition,
     measures: { ...measures, distinctUsers: users }
   }))
+
+/** A format-2 window as format 3: the funnel's event counts are dropped (see above). */
+export const migrateWindowV2 = (json: unknown): unknown => {
+  if (typeof json !== "object" || json === null || !("measures" in json)) return json
+  const { measures } = json
+  if (typeof measures !== "object" || measures === null) return json
+  return { ...json, measures: { ...measures, funnelSteps: {} } }
+}

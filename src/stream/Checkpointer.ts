@@ -1,5 +1,5 @@
 /**
- * The processor's checkpoint (DESIGN "Checkpoint"), one directory per Kafka partition so that a
+ * The processor's checkpoint (ARCHITECTURE.md "Stream semantics: Checkpoint"), one directory per Kafka partition so that a
  * partition moves between instances with its state (scale-out, failover):
  *
  *   <dataDir>/checkpoints/<topic>/partition-<p>/plan.json               the partition's next micro-batch, written before its files
@@ -24,7 +24,7 @@
  */
 import * as path from "node:path"
 import { Context, Duration, Effect, Layer, Schema } from "effect"
-import type { SessionRecord } from "../domain/SessionRecord.ts"
+import { SESSION_GAP_MS, SESSION_MAX_MS, type SessionRecord } from "../domain/SessionRecord.ts"
 import { Settings } from "../domain/Settings.ts"
 import {
   ensureDir,
@@ -235,8 +235,8 @@ export class Checkpointer extends Context.Service<Checkpointer, CheckpointerShap
       const { dataDir } = settings
       const rules: StreamRules = {
         delayMs: Duration.toMillis(settings.watermarkDelay),
-        gapMs: Duration.toMillis(settings.sessionGap),
-        capMs: Duration.toMillis(settings.sessionMax)
+        gapMs: SESSION_GAP_MS,
+        capMs: SESSION_MAX_MS
       }
       /** By `topic:partition`: the files this process committed last; absent until it wrote a snapshot. */
       const files = new Map<string, StateFiles>()

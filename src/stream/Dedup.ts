@@ -1,5 +1,5 @@
 /**
- * De-duplication by `event_id` within the watermark (DESIGN "Dedup", Spark's
+ * De-duplication by `event_id` within the watermark (ARCHITECTURE.md "Stream semantics: Dedup", Spark's
  * `dropDuplicatesWithinWatermark`): the first copy of an id is kept; its entry lives until
  * W ≥ first event time + delay, so any later copy whose event time is within the delay of the first
  * one and that is not late finds the entry and is dropped, whatever the batch split (S4).

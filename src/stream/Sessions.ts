@@ -1,5 +1,5 @@
 /**
- * Sessionization per user in event-time order (DESIGN "Sessions"). Walking a user's events in the
+ * Sessionization per user in event-time order (ARCHITECTURE.md "Stream semantics: Sessions"). Walking a user's events in the
  * total order `compareEventOrder`, an event starts a new session when the gap to the previous event is
  * more than `gapMs` (exactly `gapMs` continues, as in Spark, Flink and Kafka Streams) or when it would
  * make the session span more than `capMs` (t − start > cap, PostHog's cap).
@@ -16,8 +16,9 @@
  * event then has t − last > gap, so it cannot join. Each user is touched only when new events arrive
  * or when W reaches its `dueMs`, through a time-ordered queue.
  */
+import { PURCHASE_EVENT } from "../domain/Metrics.ts"
 import { type SessionRecord, sessionKeyOf } from "../domain/SessionRecord.ts"
-import { compareEventOrder, PURCHASE_EVENT_TYPE, type StreamEvent } from "./StreamEvent.ts"
+import { compareEventOrder, type StreamEvent } from "./StreamEvent.ts"
 import { TimeQueue } from "./TimeQueue.ts"
 
 export interface SessionRules {
@@ -158,7 +159,7 @@ const startSession = (event: SessionEvent): SessionAggregate => ({
   utmSource: event.utmSource,
   utmMedium: event.utmMedium,
   utmCampaign: event.utmCampaign,
-  isConverted: event.eventType === PURCHASE_EVENT_TYPE,
+  isConverted: event.eventType === PURCHASE_EVENT,
   partition: event.partition
 })
 
@@ -204,7 +205,7 @@ const settleUser = (
       current.endMs = event.eventTimeMs
       current.eventCount++
       current.lastEventType = event.eventType
-      if (event.eventType === PURCHASE_EVENT_TYPE) current.isConverted = true
+      if (event.eventType === PURCHASE_EVENT) current.isConverted = true
     }
   }
   user.pending.splice(0, folded)

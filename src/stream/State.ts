@@ -5,7 +5,7 @@
  * Ownership: `processBatch`, `closeAll` and `dropPartitions` take the state they are given and return
  * its successor, reusing its maps (copying them would make a batch cost O(state)). The state passed
  * in is spent: using it again throws instead of silently reading maps that have moved on. To retry a
- * batch, resume from the checkpoint, as after a crash (DESIGN "Checkpoint").
+ * batch, resume from the checkpoint, as after a crash (ARCHITECTURE.md "Stream semantics: Checkpoint").
  */
 import { type DedupState, emptyDedup } from "./Dedup.ts"
 import { emptySessions, type SessionState } from "./Sessions.ts"

@@ -18,9 +18,6 @@ export interface StreamEvent extends MeasuredEvent {
   readonly utmCampaign: string | null
 }
 
-/** A session containing one converts (its `isConverted`). */
-export const PURCHASE_EVENT_TYPE = "purchase"
-
 /**
  * The total order on events used wherever ties matter (sessions' first/last event type): event time,
  * then event id by UTF-16 code units — SQL reproduces it with `ORDER BY occurred_at, event_id` under

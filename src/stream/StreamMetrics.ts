@@ -66,3 +66,7 @@ export const StreamMetrics = {
 
 export const countBy = (counter: Metric.Counter<number>, attributes: Record<string, string>, n: number) =>
   n === 0 ? Effect.void : Metric.update(Metric.withAttributes(counter, attributes), n)
+
+/** The consumer-lag gauge of one partition. */
+export const partitionLag = (topic: string, partition: number) =>
+  Metric.withAttributes(StreamMetrics.consumerLag, { topic, partition: String(partition) })

@@ -1,5 +1,5 @@
 /**
- * The event-time watermark (DESIGN "Stream semantics"): W = max event time seen by this processor over
+ * The event-time watermark (ARCHITECTURE.md "Stream semantics"): W = max event time seen by this processor over
  * its partitions − delay, recomputed after each micro-batch and used by the next. It never decreases
  * (S1), so it is kept as a value, not recomputed from a maximum that a smaller delay could lower.
  */

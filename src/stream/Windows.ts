@@ -1,6 +1,6 @@
 /**
  * One-minute tumbling windows on event time, `[t, t + 1 min)`, kept per (minute, partition)
- * (DESIGN "Windows"). Only accepted (non-late, non-duplicate) events enter a window; a window closes
+ * (ARCHITECTURE.md "Stream semantics: Windows"). Only accepted (non-late, non-duplicate) events enter a window; a window closes
  * once W ≥ its end, emits one final update and leaves the state. Late events never reach a window, so
  * a closed window never changes. Open windows are bounded by the watermark: at most
  * (delay + batch span) / 1 min per partition, which is why closing scans them all.

@@ -6,8 +6,10 @@
  * are in its `events.json`: 8 users, one event every 30 s over 20 minutes), so the last 10 minutes'
  * windows and every session were still open in its checkpoints.
  *
- * After the upgrade one new event moves the watermark past all of them: the restored (migrated)
- * state must close them with the right numbers, and the migrated warehouse must hold them.
+ * After the upgrade one new event per partition moves the watermark past all of them: the restored
+ * (migrated) state must close them with the right numbers, and the migrated warehouse must hold them.
+ * One per partition, because a session that W closes in a partition without records waits for the
+ * partition's next batch of records, whose offset range names its file (MicroBatch.ts).
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process"
 import { randomUUID } from "node:crypto"
@@ -17,6 +19,7 @@ import { join } from "node:path"
 import { afterAll, assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import { SqlClient } from "effect/sql"
+import { Partitioners } from "kafkajs"
 import { DuckDbClient } from "../../src/sql/DuckDbClient.ts"
 import { freePort, waitFor } from "./fixtures.ts"
 
@@ -35,6 +38,25 @@ afterAll(() => {
   child?.kill("SIGKILL")
   rmSync(dir, { recursive: true, force: true })
 })
+
+/** The fixture's events_raw has 3 partitions: a user id for each, as the producer's murmur2 partitioner places keys. */
+const userPerPartition = (): ReadonlyArray<string> => {
+  const partitioner = Partitioners.DefaultPartitioner()
+  const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+    partitionErrorCode: 0,
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0]
+  }))
+  const users = new Map<number, string>()
+  for (let i = 0; users.size < partitionMetadata.length; i++) {
+    const user = `user-after-upgrade-${i}`
+    const partition = partitioner({ topic: "events_raw", partitionMetadata, message: { key: user, value: null } })
+    if (!users.has(partition)) users.set(partition, user)
+  }
+  return [...users.values()]
+}
 
 const minuteOf = (iso: string) => Math.floor(Date.parse(iso) / 60_000) * 60_000
 
@@ -66,7 +88,7 @@ describe("upgrade from the previous format", () => {
         BROKER_PORT: "0",
         LAUNCHPAD_DATA_DIR: dataDir,
         LAUNCHPAD_TRIGGER_MS: "200",
-        // One new event at now closes every fixture minute (W = now − 1 s) and, the fixture being more than
+        // New events at now close every fixture minute (W = now − 1 s) and, the fixture being more than
         // the 30 min session gap old, every fixture session.
         LAUNCHPAD_WATERMARK_DELAY_MS: "1000",
         // The fixture's data must outlive the retention passes that run at start, however old it is.
@@ -85,21 +107,23 @@ describe("upgrade from the previous format", () => {
     await waitFor("readiness", async () => ((await fetch(`${base}/health/ready`)).ok ? true : undefined))
 
     const now = new Date().toISOString()
-    const posted = await fetch(`${base}/api/v1/events`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        event_id: randomUUID(),
-        event_type: "page_view",
-        schema_version: 1,
-        user_id: "user-after-upgrade",
-        session_id: "s",
-        occurred_at: now,
-        context: { device_type: "desktop" },
-        properties: {}
+    for (const user of userPerPartition()) {
+      const posted = await fetch(`${base}/api/v1/events`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          event_id: randomUUID(),
+          event_type: "page_view",
+          schema_version: 1,
+          user_id: user,
+          session_id: "s",
+          occurred_at: now,
+          context: { device_type: "desktop" },
+          properties: {}
+        })
       })
-    })
-    assert.strictEqual(posted.status, 200)
+      assert.strictEqual(posted.status, 200)
+    }
 
     const lastFixtureMinute = Math.max(...[...expectedMinutes().keys()])
     await waitFor("the fixture's minutes to be closed in the warehouse and its sessions in the lake", async () => {

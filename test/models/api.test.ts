@@ -68,26 +68,18 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
     expect(edge.status).toBe(200)
   })
 
-  it("funnel: starts, steps largest first, completions, with conversion rates", async () => {
+  it("funnel: users per stage summed over minutes and partitions, in funnel order, with conversion rates", async () => {
     const now = currentMinute()
     await warehouse.produceUpdates([
       {
         minuteStartMs: now - 5 * MINUTE_MS,
         partition: 0,
-        measures: {
-          configuratorStarts: 6,
-          funnelSteps: { choose_size: 5, choose_color: 3 },
-          configuratorCompletions: 2
-        }
+        measures: { funnelSteps: { started: 6, step_viewed: 5, completed: 2 } }
       },
       {
         minuteStartMs: now - 4 * MINUTE_MS,
         partition: 2,
-        measures: {
-          configuratorStarts: 4,
-          funnelSteps: { choose_size: 3, choose_color: 1 },
-          configuratorCompletions: 1
-        }
+        measures: { funnelSteps: { started: 4, step_viewed: 3, completed: 1, result_viewed: 1 } }
       }
     ])
     const funnel = await eventually(async () => {
@@ -95,17 +87,21 @@ describe("GET /api/v1/kpis and /api/v1/funnel", () => {
       const f = body as { starts: number }
       return f.starts === 10 ? body : undefined
     })
+    // started 6 + 4, step_viewed 5 + 3, completed 2 + 1, result_viewed 1, purchased none.
     expect(funnel).toMatchObject({
       starts: 10,
       steps: [
-        { step: "choose_size", count: 8, rate_from_start: 0.8, rate_from_previous: 0.8 },
-        { step: "choose_color", count: 4, rate_from_start: 0.4, rate_from_previous: 0.5 }
+        { step: "started", count: 10, rate_from_start: 1, rate_from_previous: 1 },
+        { step: "step_viewed", count: 8, rate_from_start: 0.8, rate_from_previous: 0.8 },
+        { step: "completed", count: 3, rate_from_start: 0.3, rate_from_previous: 3 / 8 },
+        { step: "result_viewed", count: 1, rate_from_start: 0.1, rate_from_previous: 1 / 3 },
+        { step: "purchased", count: 0, rate_from_start: 0, rate_from_previous: 0 }
       ],
       completions: 3,
       conversion_rate: 0.3
     })
     const none = await getJson(`${warehouse.baseUrl}/api/v1/funnel?minutes_back=1`)
-    expect(none.body).toMatchObject({ starts: 0, steps: [], completions: 0, conversion_rate: null })
+    expect(none.body).toMatchObject({ starts: 0, completions: 0, conversion_rate: null })
   })
 
   it("latest: the newest minute merged, with freshness", async () => {

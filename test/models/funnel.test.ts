@@ -4,27 +4,27 @@ import { LATENCY_BUCKET_BOUNDS_MS } from "../../src/domain/KpiMeasures.ts"
 import { bucketQuantile, funnelOf, minuteRange } from "../../src/models/live/KpiQueries.ts"
 
 describe("funnelOf", () => {
-  it("orders stages as the processor's funnel and computes rates from the start and the previous stage", () => {
-    const funnel = funnelOf(
-      10,
-      [
-        ["purchased", 1],
-        ["completed", 4],
-        ["step_viewed", 30],
-        ["started", 10],
-        ["custom", 2]
-      ],
-      4
-    )
-    expect(funnel.steps.map((s) => s.step)).toEqual(["started", "step_viewed", "completed", "purchased", "custom"])
-    expect(funnel.steps[1]).toEqual({ step: "step_viewed", count: 30, rate_from_start: 3, rate_from_previous: 3 })
-    expect(funnel.steps[2]).toEqual({ step: "completed", count: 4, rate_from_start: 0.4, rate_from_previous: 4 / 30 })
+  it("lists the stages in funnel order, starts and completions from their stages, rates from the start and the previous stage", () => {
+    // Users at each stage or beyond, as the funnel measure counts them (never more than the stage before).
+    const funnel = funnelOf({ purchased: 1, completed: 4, step_viewed: 8, started: 10 })
+    expect(funnel.steps.map((s) => [s.step, s.count])).toEqual([
+      ["started", 10],
+      ["step_viewed", 8],
+      ["completed", 4],
+      ["result_viewed", 0],
+      ["purchased", 1]
+    ])
+    expect(funnel.starts).toBe(10)
+    expect(funnel.completions).toBe(4)
+    expect(funnel.steps[1]).toEqual({ step: "step_viewed", count: 8, rate_from_start: 0.8, rate_from_previous: 0.8 })
+    expect(funnel.steps[2]).toEqual({ step: "completed", count: 4, rate_from_start: 0.4, rate_from_previous: 0.5 })
     expect(funnel.conversion_rate).toBe(0.4)
   })
 
   it("has null rates without starts", () => {
-    const funnel = funnelOf(0, [["completed", 1]], 1)
-    expect(funnel.steps[0]).toEqual({ step: "completed", count: 1, rate_from_start: null, rate_from_previous: null })
+    const funnel = funnelOf({})
+    expect(funnel.starts).toBe(0)
+    expect(funnel.steps[0]).toEqual({ step: "started", count: 0, rate_from_start: null, rate_from_previous: null })
     expect(funnel.conversion_rate).toBeNull()
   })
 })

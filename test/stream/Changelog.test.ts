@@ -111,20 +111,22 @@ describe("changelog", () => {
     assert.deepStrictEqual(canonical(replayed), canonical(run.state))
   })
 
-  it("rejects a malformed line or a line out of sequence", () => {
-    const rules = { delayMs: 1, gapMs: 1, capMs: 1 }
-    const good = changelogLine(1, emptyState(), { events: [], windows: [] })
-    const bad = [
-      "",
-      "{",
-      good.replace('"seq":1', '"seq":-1'),
-      good.replace('"events":[]', '"events":[["a"]]'),
-      good.replace('"events":[]', '"events":[["a",1.5]]')
-    ]
-    for (const text of bad) {
-      assert.isTrue(Exit.isFailure(Effect.runSyncExit(replayChangelog(emptyState(), [text], 0, 0, rules))), text)
-    }
-    assert.isTrue(Exit.isFailure(Effect.runSyncExit(replayChangelog(emptyState(), [good, good], 0, 0, rules))))
-    assert.isTrue(Exit.isSuccess(Effect.runSyncExit(replayChangelog(emptyState(), [good], 0, 0, rules))))
-  })
+  it.effect("rejects a malformed line or a line out of sequence", () =>
+    Effect.gen(function* () {
+      const rules = { delayMs: 1, gapMs: 1, capMs: 1 }
+      const good = changelogLine(1, emptyState(), { events: [], windows: [] })
+      const bad = [
+        "",
+        "{",
+        good.replace('"seq":1', '"seq":-1'),
+        good.replace('"events":[]', '"events":[["a"]]'),
+        good.replace('"events":[]', '"events":[["a",1.5]]')
+      ]
+      for (const text of bad) {
+        assert.isTrue(Exit.isFailure(yield* Effect.exit(replayChangelog(emptyState(), [text], 0, 0, rules))), text)
+      }
+      assert.isTrue(Exit.isFailure(yield* Effect.exit(replayChangelog(emptyState(), [good, good], 0, 0, rules))))
+      assert.isTrue(Exit.isSuccess(yield* Effect.exit(replayChangelog(emptyState(), [good], 0, 0, rules))))
+    })
+  )
 })

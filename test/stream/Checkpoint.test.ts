@@ -1,7 +1,13 @@
 /** The state round-trips through the checkpoint, and a checkpoint between batches changes nothing (S5). */
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Exit, Schema } from "effect"
-import { type BatchResult, closeAll, processBatch, type StreamRules } from "../../src/stream/Batch.ts"
+import {
+  type BatchResult,
+  closeAll,
+  defaultStreamRules,
+  processBatch,
+  type StreamRules
+} from "../../src/stream/Batch.ts"
 import { decodeSnapshot, encodeState, snapshotLines } from "../../src/stream/Checkpoint.ts"
 import { emptyState, type StreamState } from "../../src/stream/State.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
@@ -78,36 +84,61 @@ describe("checkpoint", () => {
     assert.strictEqual(reload(flushed).watermarkMs, Number.POSITIVE_INFINITY)
   })
 
-  it("rejects a malformed snapshot with a SchemaError naming the path", () => {
-    const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
-    const state = processBatch(emptyState(), [event], {
-      delayMs: 600_000,
-      gapMs: 1_800_000,
-      capMs: 86_400_000,
-      processingTimeMs: BASE_MS
-    }).state
-    const [header = "", ...parts] = [...snapshotLines(state)]
-    const good = encodeState(state)
-    const [window] = good.windows
-    const bad: ReadonlyArray<ReadonlyArray<string>> = [
-      [],
-      ["null"],
-      [header.replace('"version":2', '"version":3'), ...parts],
-      [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
-      [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
-      [header, "{"],
-      window === undefined
-        ? []
-        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, latencyBuckets: [1] } }] })],
-      window === undefined
-        ? []
-        : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, events: 1.5 } }] })]
-    ]
-    for (const lines of bad) {
-      const exit = Effect.runSyncExit(decodeSnapshot(lines))
-      assert.isTrue(Exit.isFailure(exit), JSON.stringify(lines))
-    }
-    const exit = Effect.runSyncExit(decodeSnapshot([header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })]))
-    assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "dedup")
-  })
+  it.effect("reads a format-2 snapshot: the funnel's event counts of open windows start over, the rest is kept", () =>
+    Effect.gen(function* () {
+      const started = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS, eventType: "quiz_started" })
+      const { state: open } = processBatch(emptyState(), [started], {
+        ...defaultStreamRules,
+        processingTimeMs: BASE_MS
+      })
+      const lines = [...snapshotLines(open)]
+      const v2 = lines.map((line) =>
+        line.replace('"version":3', '"version":2').replace(/"funnelSteps":\{[^}]*\}/, '"funnelSteps":{"started":7}')
+      )
+      assert.include(v2.join("\n"), '"funnelSteps":{"started":7}')
+      const { state, format } = yield* decodeSnapshot(v2)
+      assert.strictEqual(format, 2)
+      const [window] = encodeState(state).windows
+      assert.deepStrictEqual(window?.measures.funnelSteps, {})
+      assert.strictEqual(window?.measures.configuratorStarts, 1)
+    })
+  )
+
+  it.effect("rejects a malformed snapshot with a SchemaError naming the path", () =>
+    Effect.gen(function* () {
+      const event = makeEvent({ eventId: "a", userId: "ada", eventTimeMs: BASE_MS })
+      const state = processBatch(emptyState(), [event], {
+        delayMs: 600_000,
+        gapMs: 1_800_000,
+        capMs: 86_400_000,
+        processingTimeMs: BASE_MS
+      }).state
+      const [header = "", ...parts] = [...snapshotLines(state)]
+      const good = encodeState(state)
+      const [window] = good.windows
+      const bad: ReadonlyArray<ReadonlyArray<string>> = [
+        [],
+        ["null"],
+        [header.replace('"version":3', '"version":4'), ...parts],
+        [JSON.stringify({ version: 1, watermarkMs: "soon" }), ...parts],
+        [header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })],
+        [header, "{"],
+        window === undefined
+          ? []
+          : [
+              header,
+              JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, latencyBuckets: [1] } }] })
+            ],
+        window === undefined
+          ? []
+          : [header, JSON.stringify({ windows: [{ ...window, measures: { ...window.measures, events: 1.5 } }] })]
+      ]
+      for (const lines of bad) {
+        const exit = yield* Effect.exit(decodeSnapshot(lines))
+        assert.isTrue(Exit.isFailure(exit), JSON.stringify(lines))
+      }
+      const exit = yield* Effect.exit(decodeSnapshot([header, JSON.stringify({ dedup: [["a", BASE_MS, -1]] })]))
+      assert.include(String(Exit.isFailure(exit) ? exit.cause : ""), "dedup")
+    })
+  )
 })

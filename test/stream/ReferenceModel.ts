@@ -8,11 +8,25 @@
 import type { SessionRecord } from "../../src/domain/SessionRecord.ts"
 import type { LakeRow } from "../../src/stream/Batch.ts"
 import type { StreamEvent } from "../../src/stream/StreamEvent.ts"
-import { compareStrings, FUNNEL_STEPS } from "./fixtures.ts"
+import { compareStrings, FUNNEL_STAGES } from "./fixtures.ts"
 
 export interface ReferenceRules {
   readonly gapMs: number
   readonly capMs: number
+}
+
+/**
+ * Users per stage: each user counts at every stage up to the furthest one their events reached (the
+ * events' order does not matter); stages nobody reached are absent.
+ */
+const funnelProgress = (events: ReadonlyArray<StreamEvent>): Record<string, number> => {
+  const furthest = new Map<string, number>()
+  for (const e of events) {
+    const stage = FUNNEL_STAGES.findIndex(([type]) => type === e.eventType)
+    if (stage >= 0) furthest.set(e.userId, Math.max(stage, furthest.get(e.userId) ?? -1))
+  }
+  const reached = FUNNEL_STAGES.flatMap(([, name], i) => [...furthest.values()].filter((f) => f >= i).map(() => name))
+  return countBy(reached)
 }
 
 export const acceptedEvents = (rows: ReadonlyArray<LakeRow<StreamEvent>>): Array<StreamEvent> => {
@@ -105,7 +119,7 @@ export const referenceWindows = (sorted: ReadonlyArray<StreamEvent>, rules: Refe
         configuratorStarts: events.filter((e) => e.eventType === "quiz_started").length,
         configuratorCompletions: events.filter((e) => e.eventType === "quiz_completed").length,
         configuratorShares: events.filter((e) => e.eventType === "result_shared").length,
-        funnelSteps: countBy(events.flatMap((e) => FUNNEL_STEPS[e.eventType] ?? [])),
+        funnelSteps: funnelProgress(events),
         purchases: purchases.length,
         revenueByCurrency: Object.fromEntries(Object.entries(revenue).sort(([a], [b]) => compareStrings(a, b)))
       }

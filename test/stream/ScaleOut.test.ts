@@ -4,6 +4,12 @@
  * checkpoint with the partitions' dedup, session and window state. The result equals one processor's:
  * the same event_ids in the lake (no loss, no duplicate, copies sent across the handover dropped),
  * the same sessions and the same closed windows.
+ *
+ * The sentinels (days ahead) close every session and window, and make late whatever a processor has
+ * not processed yet in its other partitions (W is the largest over its partitions). So they go in
+ * only once the events before them are committed, and the one-instance run reads the whole log as one
+ * micro-batch: a micro-batch cut between one partition's sentinel and another's backlog would make
+ * that backlog late and the output depend on the cut (seen under load: a partition without sessions).
  */
 import { randomUUID } from "node:crypto"
 import { assert, describe, it } from "@effect/vitest"
@@ -19,6 +25,7 @@ import { client } from "../kafka/fixtures/kafkajs.ts"
 import { syntheticEvent } from "../lake/fixtures/events.ts"
 import {
   createTopics,
+  endOffsets,
   lakeQuery,
   PARTITIONS,
   produceEvents,
@@ -122,16 +129,21 @@ describe("scale-out", () => {
           kafka,
           [...range(3_000, 6_000), ...range(0, 6_000).filter((i) => i % 97 === 0)].map(eventOf)
         )
+        await waitCommitted(kafka, [b])
         await produceMessages(kafka, sentinels())
         await waitCommitted(kafka, [b])
         await b.close()
         const kpiShared = (await readTopic(kafka, TopicNames.kpiMinute)).slice(kpiStart)
 
         const singleDir = tempDir("stream-single")
+        const logRecords = [...(await endOffsets(kafka, TopicNames.eventsRaw)).values()].reduce((n, o) => n + o, 0n)
         const single = await startProcessor({
           brokers: broker.brokers,
           dataDir: singleDir,
-          groupId: `single-${randomUUID()}`
+          groupId: `single-${randomUUID()}`,
+          // The whole log in one micro-batch: cut by its size, never by the (long) trigger interval.
+          triggerEvents: Number(logRecords),
+          triggerMs: 60_000
         })
         await waitCommitted(kafka, [single])
         await single.close()

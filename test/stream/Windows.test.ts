@@ -92,7 +92,14 @@ describe("windows", () => {
     assert.strictEqual(measures?.configuratorStarts, 1)
     assert.strictEqual(measures?.configuratorCompletions, 1)
     assert.strictEqual(measures?.configuratorShares, 2)
-    assert.deepStrictEqual(measures?.funnelSteps, { completed: 1, purchased: 4, started: 1, step_viewed: 1 })
+    // One user (ada) got as far as a purchase: she counts once at every stage up to it.
+    assert.deepStrictEqual(measures?.funnelSteps, {
+      completed: 1,
+      purchased: 1,
+      result_viewed: 1,
+      started: 1,
+      step_viewed: 1
+    })
     assert.strictEqual(measures?.purchases, 4)
     assert.deepStrictEqual(measures?.revenueByCurrency, { EUR: 20_000, KWD: 1_005, XXX: 3_000 })
     assert.deepStrictEqual(measures?.eventsByType, {
@@ -101,6 +108,26 @@ describe("windows", () => {
       quiz_started: 1,
       quiz_step_viewed: 1,
       result_shared: 2
+    })
+  })
+
+  it("count funnel users by their furthest stage, so no stage exceeds the one before, in any event order", () => {
+    const t = BASE_MS + 3 * MINUTE
+    const result = step(emptyState(), [
+      // bob completed (his start was in an earlier minute) and viewed steps twice
+      ev("b1", t, { userId: "bob", eventType: "quiz_step_viewed" }),
+      ev("b2", t + 1, { userId: "bob", eventType: "quiz_step_viewed" }),
+      ev("b3", t + 2, { userId: "bob", eventType: "quiz_completed" }),
+      // cy started and viewed a step
+      ev("c1", t + 3, { userId: "cy", eventType: "quiz_step_viewed" }),
+      ev("c2", t + 4, { userId: "cy", eventType: "quiz_started" }),
+      // dee only started
+      ev("d1", t + 5, { userId: "dee", eventType: "quiz_started" })
+    ])
+    assert.deepStrictEqual(result.windowUpdates[0]?.measures.funnelSteps, {
+      completed: 1,
+      started: 3,
+      step_viewed: 2
     })
   })
 

@@ -26,13 +26,14 @@ export const EVENT_TYPES = [
   "purchase"
 ] as const
 
-export const FUNNEL_STEPS: Readonly<Record<string, string>> = {
-  quiz_started: "started",
-  quiz_step_viewed: "step_viewed",
-  quiz_completed: "completed",
-  result_viewed: "result_viewed",
-  purchase: "purchased"
-}
+/** The configurator funnel's stages in order and the event type of each, written out independently of the domain. */
+export const FUNNEL_STAGES: ReadonlyArray<readonly [string, string]> = [
+  ["quiz_started", "started"],
+  ["quiz_step_viewed", "step_viewed"],
+  ["quiz_completed", "completed"],
+  ["result_viewed", "result_viewed"],
+  ["purchase", "purchased"]
+]
 
 export interface EventFields {
   readonly eventId: string

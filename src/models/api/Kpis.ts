@@ -12,7 +12,8 @@ import {
   type KpiMeasureName,
   type Measure,
   measureApiField,
-  measureEntries
+  measureEntries,
+  type ProgressMeasure
 } from "../../domain/KpiMeasures.ts"
 import { DecimalInt } from "../../domain/QueryParams.ts"
 import type { Snake } from "../../domain/SnakeCase.ts"
@@ -44,7 +45,7 @@ export type HistogramView = typeof HistogramView.Type
 type ApiName<K extends KpiMeasureName> = (typeof KPI_MEASURES)[K] extends { readonly apiName: infer N extends string }
   ? N
   : Snake<K>
-type ApiValue<M> = M extends KeyedCountMeasure
+type ApiValue<M> = M extends KeyedCountMeasure | ProgressMeasure
   ? Readonly<Record<string, number>>
   : M extends HistogramMeasure
     ? HistogramView
@@ -65,6 +66,8 @@ const measureField = (measure: Measure) => {
       return (
         measure.apiScale === undefined ? Counts : Schema.Record(Schema.String, Schema.Number.check(Schema.isFinite()))
       ).annotate({ description: measure.description })
+    case "progress":
+      return Counts.annotate({ description: measure.description })
     case "histogram":
       return HistogramView.annotate({ description: measure.description })
   }
@@ -127,13 +130,13 @@ export const FunnelStep = Schema.Struct({
 export const Funnel = Schema.Struct({
   from: Schema.String,
   to: Schema.String,
-  starts: Count,
+  starts: Count.annotate({ description: "users at the started stage or beyond (the first stage's count)" }),
   steps: Schema.Array(FunnelStep).annotate({
     description:
-      "funnel stages in funnel order (started, step_viewed, completed, result_viewed, purchased); counts are " +
-      "events, so a repeated stage such as step_viewed can exceed the one before it"
+      "funnel stages in funnel order (started, step_viewed, completed, result_viewed, purchased): users per minute " +
+      "at that stage or beyond, summed over the minutes, so no stage exceeds the one before it"
   }),
-  completions: Count,
+  completions: Count.annotate({ description: "users at the completed stage or beyond" }),
   conversion_rate: Rate.annotate({ description: "completions / starts" })
 }).annotate({ title: "Funnel" })
 export type Funnel = typeof Funnel.Type

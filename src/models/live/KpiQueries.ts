@@ -108,30 +108,23 @@ export const minuteRange = (minutesBack: number, nowMs: number) => {
   return { from: to - (minutesBack - 1) * WINDOW_MS, to }
 }
 
-const STEP_ORDER: ReadonlyArray<string> = CONFIGURATOR_FUNNEL.steps.map((s) => s.step)
-
-const stepRank = (step: string) => {
-  const rank = STEP_ORDER.indexOf(step)
-  return rank === -1 ? STEP_ORDER.length : rank
-}
+const STEP_ORDER: ReadonlyArray<string> = CONFIGURATOR_FUNNEL.map((s) => s.step)
+const [FIRST_STEP = "started"] = STEP_ORDER
+const COMPLETED_STEP = "completed"
 
 /**
- * Funnel math. Steps in the configurator funnel's order (`CONFIGURATOR_FUNNEL`), unknown ones after it, largest
- * first. Counts are events, so a repeated step (one view per quiz step) can exceed the step before it
- * and its rates can exceed 1.
+ * Funnel math over the summed `funnel_steps` (users per minute at each stage or beyond, see
+ * KpiMeasures.ts): stages in funnel order, starts = the first stage, completions = `completed`. A stage
+ * never counts more than the one before it, so every rate is at most 1.
  */
-export const funnelOf = (
-  starts: number,
-  steps: ReadonlyArray<readonly [string, number]>,
-  completions: number
-): Omit<Funnel, "from" | "to"> => {
-  const ordered = [...steps].sort(
-    ([a, x], [b, y]) => stepRank(a) - stepRank(b) || y - x || (a < b ? -1 : a > b ? 1 : 0)
-  )
+export const funnelOf = (steps: Readonly<Record<string, number>>): Omit<Funnel, "from" | "to"> => {
+  const starts = steps[FIRST_STEP] ?? 0
+  const completions = steps[COMPLETED_STEP] ?? 0
   let previous = starts
   return {
     starts,
-    steps: ordered.map(([step, count]) => {
+    steps: STEP_ORDER.map((step) => {
+      const count = steps[step] ?? 0
       const entry = { step, count, rate_from_start: rate(count, starts), rate_from_previous: rate(count, previous) }
       previous = count
       return entry
@@ -141,7 +134,7 @@ export const funnelOf = (
   }
 }
 
-const FunnelRow = Schema.Struct({ starts: Count, completions: Count, steps: Counts })
+const FunnelRow = Schema.Struct({ steps: Counts })
 const decodeFunnelRow = Schema.decodeUnknownEffect(Schema.fromJsonString(FunnelRow))
 
 const FreshnessRow = Schema.Struct({
@@ -227,8 +220,6 @@ const make = Effect.gen(function* () {
         SELECT e.key AS k, sum(e.value)::BIGINT AS v FROM scope, unnest(map_entries(funnel_steps)) AS u(e) GROUP BY 1
       )
       SELECT to_json({
-        starts: (SELECT coalesce(sum(configurator_starts), 0)::BIGINT FROM scope),
-        completions: (SELECT coalesce(sum(configurator_completions), 0)::BIGINT FROM scope),
         steps: (SELECT coalesce(map_from_entries(list({'key': k, 'value': v})), MAP{}::MAP(VARCHAR, BIGINT)) FROM steps)
       })::VARCHAR AS row`,
       [from, to]
@@ -237,7 +228,7 @@ const make = Effect.gen(function* () {
     return {
       from: iso(from),
       to: iso(to),
-      ...funnelOf(totals.starts, Object.entries(totals.steps), totals.completions)
+      ...funnelOf(totals.steps)
     }
   })
 

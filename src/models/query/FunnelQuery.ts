@@ -10,7 +10,7 @@
  */
 import { Effect, Schema } from "effect"
 import { SqlClient, type SqlError } from "effect/sql"
-import { EventTypeSchema } from "../../domain/Catalog.ts"
+import { EVENT_TYPES } from "../../domain/Catalog.ts"
 import {
   ALL_VALUE,
   DEFAULT_FUNNEL_MODE,
@@ -26,7 +26,7 @@ import {
 
 /** A funnel query as the API decodes it; absent fields take the mart's defaults. */
 export const FunnelQuery = Schema.Struct({
-  steps: Schema.Array(EventTypeSchema)
+  steps: Schema.Array(Schema.Literals(EVENT_TYPES))
     .check(Schema.isMinLength(2), Schema.isMaxLength(MAX_FUNNEL_STEPS))
     .annotate({ description: `2 to ${MAX_FUNNEL_STEPS} catalog event types, in funnel order` }),
   mode: Schema.optionalKey(Schema.Literals(FUNNEL_MODES)),

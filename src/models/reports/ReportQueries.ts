@@ -224,7 +224,7 @@ const make = Effect.gen(function* () {
       return yield* new ReportParameterError({ parameter: "funnel", message: `no funnel named ${named}` })
     }
     const steps: ReadonlyArray<string> =
-      definition?.steps.map((s) => s.event_type) ?? (query.steps === undefined ? [] : query.steps.split(","))
+      definition?.steps.map((s) => s.eventType) ?? (query.steps === undefined ? [] : query.steps.split(","))
     const mode = query.mode ?? DEFAULT_FUNNEL_MODE
     const breakdown = query.breakdown ?? "none"
     const windowMs = query.window_days === undefined ? FUNNEL_WINDOW_MS : query.window_days * DAY_MS

@@ -19,7 +19,8 @@ import {
   COMMERCE_FUNNEL,
   CONFIGURATOR_FUNNEL,
   type FunnelBreakdown,
-  type FunnelMode
+  type FunnelMode,
+  MART_FUNNELS
 } from "../../../src/domain/Funnels.ts"
 import { type FunnelStepRow, funnelStatement, runFunnel } from "../../../src/models/query/FunnelQuery.ts"
 import { DAY, event, MINUTE, pageView, purchase, rows, withMarts } from "./fixtures.ts"
@@ -63,7 +64,7 @@ const events = [
   event("quiz_completed", { ...quiz, result_id: "r", step_count: 5, duration_ms: 1 }, { ...u6, at: t0 + 5 * MINUTE })
 ]
 
-const COMMERCE_STEPS = COMMERCE_FUNNEL.steps.map((s) => s.event_type)
+const COMMERCE_STEPS = COMMERCE_FUNNEL.map((s) => s.eventType)
 
 /** users per step of one funnel, mode and breakdown value. */
 const usersOf = (
@@ -257,7 +258,7 @@ describe("funnel query builder", () => {
 
   const int = (minimum: number, maximum: number) => Schema.Int.check(Schema.isBetween({ minimum, maximum }))
   const FUNNEL_TYPES = [
-    ...new Set<EventType>([...COMMERCE_STEPS, ...CONFIGURATOR_FUNNEL.steps.map((s) => s.event_type), "page_view"])
+    ...new Set<EventType>([...COMMERCE_STEPS, ...CONFIGURATOR_FUNNEL.map((s) => s.eventType), "page_view"])
   ]
   const Spec = Schema.Struct({
     user: int(0, 3),
@@ -303,7 +304,7 @@ describe("funnel query builder", () => {
     ({ specs }) =>
       withMarts(specs.map(toEvent), (sql) =>
         Effect.gen(function* () {
-          for (const funnel of [COMMERCE_FUNNEL, CONFIGURATOR_FUNNEL]) {
+          for (const funnel of MART_FUNNELS) {
             for (const mode of ["ordered", "strict", "unordered"] satisfies ReadonlyArray<FunnelMode>) {
               for (const breakdown of ["none", "device_type", "utm_source"] satisfies ReadonlyArray<FunnelBreakdown>) {
                 const mart = yield* rows<FunnelStepRow>(
@@ -312,7 +313,7 @@ describe("funnel query builder", () => {
                   WHERE funnel = '${funnel.funnel}' AND mode = '${mode}' AND breakdown = '${breakdown}'
                   ORDER BY breakdown_value, step_index`
                 )
-                const built = yield* runFunnel({ steps: funnel.steps.map((s) => s.event_type), mode, breakdown })
+                const built = yield* runFunnel({ steps: funnel.steps.map((s) => s.eventType), mode, breakdown })
                 assert.deepStrictEqual(built, mart, `${funnel.funnel} ${mode} ${breakdown}`)
               }
             }

@@ -1,5 +1,5 @@
 /**
- * Batch = stream for sessions (DESIGN guarantee 5): the same catalog events, in any arrival order (late
+ * Batch = stream for sessions (ARCHITECTURE.md, guarantee 5): the same catalog events, in any arrival order (late
  * stragglers and retried copies included), go through the stream core (src/stream: late flags, dedup,
  * sessionization, in micro-batches) whose lake rows and closed sessions are written by the real lake
  * writers; int_sessions, computed by the models from lake/events, must equal lake/sessions column for

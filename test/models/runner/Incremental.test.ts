@@ -5,7 +5,8 @@
  * identity map changes between runs), and any copies of the events (client or producer retries,
  * received earlier or later, in either Kafka partition), split into what the lake held at a first run
  * and what arrived before a second, the incremental second run leaves every model as a full refresh
- * over all the data does, and a further run changes nothing. The one stateful model,
+ * over all the data does, and a further run changes nothing (an identify can merge a user into another,
+ * so users also disappear). The one stateful model,
  * mart_user_segments, keeps history between runs by design: its current columns are compared, its
  * history columns are not (their behaviour is tested in the marts tests).
  */

@@ -101,7 +101,7 @@ describe("model registry", () => {
 
   it("the mart funnels fit the funnel rules: 2 to MAX steps, distinct event types (unordered mode needs them)", () => {
     for (const funnel of MART_FUNNELS) {
-      const types = funnel.steps.map((s) => s.event_type)
+      const types = funnel.steps.map((s) => s.eventType)
       assert.isAtLeast(types.length, 2)
       assert.isAtMost(types.length, MAX_FUNNEL_STEPS)
       assert.strictEqual(new Set(types).size, types.length, funnel.funnel)

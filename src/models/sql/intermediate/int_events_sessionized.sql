@@ -1,5 +1,5 @@
 {#
-  DESIGN.md's session rules in SQL, per user_id (the key the stream sessionizes by) over the events
+  ARCHITECTURE.md's session rules ("Stream semantics: Sessions") in SQL, per user_id (the key the stream sessionizes by) over the events
   that are neither late nor duplicates, in (occurred_at_corrected, event_id) order:
   1. a gap of more than session_gap_ms to the user's previous event starts a new "gap run";
   2. inside a gap run, the cap applies sequentially: the session that starts at s ends before the first

@@ -23,7 +23,7 @@ export default defineModel({
   uniqueKey: ["user_id"],
   description:
     "Every stg_events row (the columns sessions need: ids, type, time, late flag, device, utm, Kafka position) " +
-    "with the session it belongs to, by DESIGN.md's rules, which the stream " +
+    "with the session it belongs to, by ARCHITECTURE.md's rules (Stream semantics: Sessions), which the stream " +
     `applies too: per user_id (the stream's key, not resolved), over the events that are not late, in ` +
     `(occurred_at_corrected, event_id) order, a gap of more than ${minutes(SESSION_GAP_MS)} minutes to the ` +
     `previous event starts a new session (a gap of exactly ${minutes(SESSION_GAP_MS)} minutes continues it), ` +

@@ -3,7 +3,7 @@ import { DeviceType } from "../../../domain/Envelope.ts"
 import { funnelVar, MART_FUNNELS } from "../../../domain/Funnels.ts"
 import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
 
-const funnels = MART_FUNNELS.map((f) => `${f.funnel} (${f.steps.map((s) => s.event_type).join(" → ")})`)
+const funnels = MART_FUNNELS.map((f) => `${f.funnel} (${f.steps.map((s) => s.eventType).join(" → ")})`)
 
 export default defineModel({
   name: "int_funnel_steps",

@@ -27,7 +27,7 @@ export default defineModel({
   layer: "intermediate",
   materialized: "table",
   description:
-    "One row per session, computed from the events by DESIGN.md's rules (int_events_sessionized: per user_id in " +
+    "One row per session, computed from the events by ARCHITECTURE.md's rules (Stream semantics: Sessions) (int_events_sessionized: per user_id in " +
     `(occurred_at_corrected, event_id) order over the events that are not late, a gap of more than ` +
     `${minutes(SESSION_GAP_MS)} minutes or a span of more than ${minutes(SESSION_MAX_MS) / 60} hours starts a ` +
     "new session). For the same events it equals the stream's closed sessions (lake/sessions, stg_sessions) " +
@@ -69,7 +69,7 @@ export default defineModel({
     {
       name: "equals_stream_sessions",
       description:
-        "batch = stream (DESIGN guarantee 5): every session the stream closed is here with the same columns. A warning, " +
+        "batch = stream (ARCHITECTURE.md, guarantee 5): every session the stream closed is here with the same columns. A warning, " +
         "not an error: copies of one event whose corrected times differ (a retry whose sent_at skew differed) can " +
         "make the stream and stg_events keep different copies, and a run can see a session the stream closed " +
         "while the model's events are older",

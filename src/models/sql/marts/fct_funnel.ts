@@ -10,7 +10,7 @@ import {
 } from "../../../domain/Funnels.ts"
 import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
 
-const funnels = MART_FUNNELS.map((f) => `${f.funnel} (${f.steps.map((s) => s.event_type).join(" → ")})`)
+const funnels = MART_FUNNELS.map((f) => `${f.funnel} (${f.steps.map((s) => s.eventType).join(" → ")})`)
 const days = FUNNEL_WINDOW_MS / 86_400_000
 
 export default defineModel({

@@ -1,14 +1,16 @@
 {#
   A model that keeps state between runs (the history dbt keeps in snapshots): each run takes the
   current segments of dim_users and, in an incremental run, compares them with the segments the table
-  recorded at the previous run ({{ this }}). delete+insert on user_id replaces every current user's row.
-  A full refresh (or the first build) starts the history again.
+  recorded at the previous run ({{ this }}). The unique key is snapshot, one constant value, so the
+  delete+insert replaces the whole table in one transaction: a user who no longer exists (merged into
+  another by identify) leaves it. A full refresh (or the first build) starts the history again.
 #}
 WITH current_segments AS (
   SELECT user_id, segment, as_of_date FROM {{ ref('dim_users') }}
 )
 {% if is_incremental() %}
 SELECT
+  'latest' AS snapshot,
   c.user_id,
   c.segment,
   c.as_of_date,
@@ -23,6 +25,7 @@ FROM current_segments c
 LEFT JOIN {{ this }} p ON p.user_id = c.user_id
 {% else %}
 SELECT
+  'latest' AS snapshot,
   user_id,
   segment,
   as_of_date,

@@ -6,7 +6,7 @@ export default defineModel({
   name: "mart_user_segments",
   layer: "marts",
   materialized: "incremental",
-  uniqueKey: ["user_id"],
+  uniqueKey: ["snapshot"],
   description:
     `One row per resolved user: the current segment (dim_users; ${segmentDefinition}) and its history across ` +
     "model runs, which this table keeps between runs: previous_run_segment is what the previous run recorded " +
@@ -15,8 +15,10 @@ export default defineModel({
     "before the latest change and segment_since the as_of_date of the run that recorded the change. The first " +
     "build and a full refresh start the history: previous columns NULL, segment_since = as_of_date, no " +
     "transitions. The current columns (user_id, segment, as_of_date) always equal a full refresh; the history " +
-    "columns by design do not.",
+    "columns by design do not. Each run replaces the whole table (delete+insert on the constant snapshot " +
+    "column), so a user merged into another by identify leaves it.",
   columns: {
+    snapshot: { description: "'latest': the key each run replaces the table on", tests: [acceptedValues(["latest"])] },
     user_id: { description: "the resolved user", tests: [unique(), notNull()] },
     segment: { description: "the current segment", tests: [notNull(), acceptedValues(SEGMENTS)] },
     as_of_date: {
@@ -38,8 +40,9 @@ export default defineModel({
   tests: [
     {
       name: "matches_dim_users",
-      sql: `SELECT d.user_id FROM {{ ref('dim_users') }} d LEFT JOIN {{ this }} s USING (user_id)
-        WHERE s.segment IS DISTINCT FROM d.segment`
+      description: "the same users as dim_users, with their current segment",
+      sql: `SELECT coalesce(d.user_id, s.user_id) AS user_id FROM {{ ref('dim_users') }} d
+        FULL JOIN {{ this }} s USING (user_id) WHERE s.segment IS DISTINCT FROM d.segment`
     }
   ]
 })

@@ -33,7 +33,7 @@ export default defineModel({
   layer: "staging",
   materialized: "table",
   description:
-    `Every session the stream closed (lake/sessions), once per session_key. The stream's rules (DESIGN.md ` +
+    `Every session the stream closed (lake/sessions), once per session_key. The stream's rules (ARCHITECTURE.md, ` +
     `"Sessions"): per user_id in event-time order (occurred_at_corrected, then event_id), a gap of more than ` +
     `${minutes(SESSION_GAP_MS)} minutes starts a new session (exactly ${minutes(SESSION_GAP_MS)} continues it), ` +
     `and so does an event more than ${minutes(SESSION_MAX_MS) / 60} hours after the session's start; late and ` +
