@@ -68,3 +68,7 @@ export const lineageOf = (
 /** The tallest column, for the graph's height. */
 export const tallestColumn = (nodes: ReadonlyArray<LineageNode>): number =>
   nodes.reduce((max, node) => Math.max(max, node.row + 1), 0)
+
+/** The rightmost column, for the graph's least width. */
+export const deepestColumn = (nodes: ReadonlyArray<LineageNode>): number =>
+  nodes.reduce((max, node) => Math.max(max, node.column), 0)

@@ -249,13 +249,13 @@ export const Live = () => {
         <Panel
           title="Live configurator funnel, last hour"
           report={funnel}
-          isEmpty={(f: Funnel) => f.starts === 0 && f.steps.length === 0}
+          isEmpty={(f: Funnel) => f.starts === 0}
           testId="live-funnel"
         >
           {(f) => (
             <>
               <p class="panel-description" data-testid="live-funnel-summary">
-                {formatInt(f().starts)} starts, {formatInt(f().completions)} completions (
+                {formatInt(f().starts)} users started, {formatInt(f().completions)} completed (
                 {formatPercent(f().conversion_rate)}).
               </p>
               <Table

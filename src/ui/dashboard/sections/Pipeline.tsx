@@ -8,7 +8,7 @@ import type { ModelManifest } from "../../../models/api/ModelManifest.ts"
 import type { PipelineReport } from "../../../models/api/Pipeline.ts"
 import { request } from "../api/client.ts"
 import { createReport } from "../api/report.ts"
-import { lineageOf, tallestColumn } from "../model/lineage.ts"
+import { deepestColumn, lineageOf, tallestColumn } from "../model/lineage.ts"
 import { Chart } from "../ui/Chart.tsx"
 import { DataTable, Table } from "../ui/DataTable.tsx"
 import { formatDateTime, formatDecimal, formatInt, formatMs } from "../ui/format.ts"
@@ -17,6 +17,9 @@ import { PALETTE } from "../ui/palette.ts"
 import type { View } from "../view.ts"
 
 const REFRESH_MS = 10_000
+/** Lineage graph: px between rows, and the least px between columns before the graph scrolls sideways. */
+const ROW_GAP = 36
+const COLUMN_MIN_GAP = 120
 
 const STATUS_COLOR: Readonly<Record<string, string>> = {
   success: PALETTE.good,
@@ -122,7 +125,11 @@ const Health = (props: { readonly report: PipelineReport }) => {
       <h4>Data tests</h4>
       <Show
         when={props.report.models.last_test}
-        fallback={<p class="hint">No test run yet (`pnpm launchpad models test`).</p>}
+        fallback={
+          <p class="hint">
+            No test run yet (<code>pnpm launchpad models test</code>).
+          </p>
+        }
       >
         {(last) => (
           <>
@@ -245,7 +252,8 @@ const Lineage = (props: { readonly view: View }) => {
             </p>
             <Chart
               label="Lineage graph of the models, sources to marts"
-              height={Math.max(320, tallestColumn(graph().nodes) * 34 + 40)}
+              height={Math.max(320, tallestColumn(graph().nodes) * ROW_GAP + 60)}
+              minWidth={(deepestColumn(graph().nodes) + 1) * COLUMN_MIN_GAP + 160}
               onClick={(click) => {
                 if (click.dataType === "node") choose(click.name)
               }}
@@ -256,20 +264,22 @@ const Lineage = (props: { readonly view: View }) => {
                     type: "graph",
                     layout: "none",
                     roam: false,
-                    left: 90,
-                    right: 190,
-                    top: 16,
+                    left: 80,
+                    right: 80,
+                    top: 28,
                     bottom: 16,
                     symbolSize: 12,
                     edgeSymbol: ["none", "arrow"],
                     edgeSymbolSize: 6,
-                    label: { show: true, position: "right", fontSize: 11 },
+                    // Labels centred above their node, odd columns half a row lower: a label is wider than
+                    // the gap between columns, so neighbouring columns' labels must not share a line.
+                    label: { show: true, position: "top", fontSize: 11 },
                     lineStyle: { color: "#9aa5b8", curveness: 0.08, opacity: 0.8 },
                     emphasis: { focus: "adjacency" },
                     data: graph().nodes.map((node) => ({
                       name: node.id,
                       x: node.column * 300,
-                      y: node.row * 34,
+                      y: node.row * ROW_GAP + (node.column % 2) * (ROW_GAP / 2),
                       itemStyle: {
                         color: STATUS_COLOR[node.status] ?? PALETTE.brand,
                         borderColor: node.id === selected() ? PALETTE.ink : "#fff",

@@ -18,6 +18,8 @@ export const Chart = (props: {
   /** What the chart shows, for screen readers. */
   readonly label: string
   readonly height?: number
+  /** Below this width (px) the chart keeps it and its box scrolls sideways (a graph that cannot shrink). */
+  readonly minWidth?: number
   readonly onClick?: (click: ChartClick) => void
 }) => {
   let element: HTMLDivElement | undefined
@@ -54,14 +56,25 @@ export const Chart = (props: {
     chart()?.dispose()
   })
 
-  return (
+  const box = (
     <div
       class="chart"
       role="img"
       aria-label={props.label}
       ref={element}
-      style={{ height: `${props.height ?? 260}px` }}
+      style={{
+        height: `${props.height ?? 260}px`,
+        ...(props.minWidth === undefined ? {} : { "min-width": `${props.minWidth}px` })
+      }}
       data-ready={chart() === undefined ? "false" : "true"}
     />
+  )
+  return props.minWidth === undefined ? (
+    box
+  ) : (
+    // Focusable, so that a keyboard can scroll it.
+    <section class="chart-scroll" aria-label={`${props.label} (scrolls sideways)`} tabindex="0">
+      {box}
+    </section>
   )
 }
