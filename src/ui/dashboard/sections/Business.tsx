@@ -207,8 +207,14 @@ const Attribution = () => {
                 legend: { top: 0 },
                 tooltip: { trigger: "axis" },
                 grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
-                xAxis: { type: "value", axisLabel: { formatter: formatCompact } },
-                yAxis: { type: "category", inverse: true, data: rows().map(label) },
+                xAxis: { type: "value", splitNumber: 3, axisLabel: { formatter: formatCompact } },
+                // Long campaign names are cut (the table has them whole), so the bars keep room on a phone.
+                yAxis: {
+                  type: "category",
+                  inverse: true,
+                  data: rows().map(label),
+                  axisLabel: { width: 120, overflow: "truncate" }
+                },
                 series: ATTRIBUTION_MODELS.map((model) => ({
                   type: "bar" as const,
                   name: model.replace("_", " "),

@@ -266,7 +266,7 @@ const Lineage = (props: { readonly view: View }) => {
                     roam: false,
                     left: 80,
                     right: 80,
-                    top: 28,
+                    top: 44,
                     bottom: 16,
                     symbolSize: 12,
                     edgeSymbol: ["none", "arrow"],
