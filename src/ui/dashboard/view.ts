@@ -4,6 +4,7 @@
  * trends and the business sections share (one request each, not one per section).
  */
 import { useSearchParams } from "@solidjs/router"
+import { createEffect, createSignal } from "solid-js"
 import type { EngagementReport, RevenueReport } from "../../models/api/Reports.ts"
 import { request } from "./api/client.ts"
 import { createReport, okValue, type Report } from "./api/report.ts"
@@ -21,6 +22,19 @@ export interface View {
   readonly revenue: Report<RevenueReport>
   readonly revenueBefore: Report<RevenueReport>
 }
+
+/**
+ * Whether the cards' reports (engagement and revenue) have answered. The other panels ask only then: on
+ * a first load their dozen requests would otherwise run in the warehouse beside the cards' and hold
+ * them back. One dashboard per page, so one flag.
+ */
+const [cardsAnswered, setCardsAnswered] = createSignal(false)
+
+/** The parameters of a report that waits for the cards: undefined (nothing asked) until they answered. */
+export const afterCards =
+  <P>(params: () => P | undefined) =>
+  (): P | undefined =>
+    cardsAnswered() ? params() : undefined
 
 type Range = { readonly from: string; readonly to: string }
 const rangeQuery = (range: Range | undefined) => (range === undefined ? {} : { from: range.from, to: range.to })
@@ -52,6 +66,11 @@ export const createView = (): View => {
     },
     ({ range, device }) => request((c) => c.reports.revenue({ query: { ...rangeQuery(range), device } }))
   )
+
+  setCardsAnswered(false)
+  createEffect(() => {
+    if (engagement.outcome() !== undefined && revenue.outcome() !== undefined) setCardsAnswered(true)
+  })
 
   return {
     params,

@@ -16,7 +16,7 @@ import { DataTable, Table } from "../ui/DataTable.tsx"
 import { formatCompact, formatDecimal, formatInt, formatMoney, formatPercent } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
 import { PALETTE } from "../ui/palette.ts"
-import { rangeQuery, type View } from "../view.ts"
+import { afterCards, rangeQuery, type View } from "../view.ts"
 
 const Revenue = (props: { readonly view: View }) => (
   <Panel
@@ -86,7 +86,7 @@ const Revenue = (props: { readonly view: View }) => (
 
 const Segments = () => {
   const report = createReport(
-    () => ({}),
+    afterCards(() => ({})),
     () => request((c) => c.reports.segments())
   )
   return (
@@ -176,7 +176,7 @@ const Attribution = () => {
   const load = (model: (typeof ATTRIBUTION_MODELS)[number]) =>
     request((c) => c.reports.attribution({ query: { model } }))
   const report = createReport(
-    () => ({}),
+    afterCards(() => ({})),
     async (): Promise<Outcome<{ readonly first: AttributionReport; readonly last: AttributionReport }>> => {
       const [first, last] = await Promise.all([load("first_touch"), load("last_touch")])
       if (first.kind !== "ok") return first
@@ -252,7 +252,7 @@ const Attribution = () => {
 
 const Search = (props: { readonly view: View }) => {
   const report = createReport(
-    () => ({ range: props.view.filters().range, device: props.view.filters().device }),
+    afterCards(() => ({ range: props.view.filters().range, device: props.view.filters().device })),
     ({ range, device }) => request((c) => c.reports.search({ query: { ...rangeQuery(range), device } }))
   )
   return (

@@ -20,7 +20,7 @@ import { Chart } from "../ui/Chart.tsx"
 import { Table } from "../ui/DataTable.tsx"
 import { formatInt, formatP, formatPercent, formatPoints } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
-import type { View } from "../view.ts"
+import { afterCards, type View } from "../view.ts"
 
 const interval = (low: number | null, high: number | null, format: (v: number) => string) =>
   low === null || high === null ? "" : ` (${format(low)} to ${format(high)})`
@@ -72,7 +72,7 @@ const MetricTable = (props: { readonly metric: string; readonly rows: ReadonlyAr
 
 export const Experiments = (props: { readonly view: View }) => {
   const report = createReport(
-    () => ({}),
+    afterCards(() => ({})),
     () => request((c) => c.reports.experiments({ query: {} }))
   )
   return (

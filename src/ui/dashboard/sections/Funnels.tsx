@@ -16,7 +16,7 @@ import { Chart } from "../ui/Chart.tsx"
 import { DataTable } from "../ui/DataTable.tsx"
 import { formatInt, formatPercent, formatSeconds } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
-import { rangeQuery, type View } from "../view.ts"
+import { afterCards, rangeQuery, type View } from "../view.ts"
 
 const MODE_TEXT: Readonly<Record<string, string>> = {
   ordered: "in order (other events may come between)",
@@ -108,12 +108,12 @@ const AdHoc = (props: { readonly view: View }) => {
   const [draft, setDraft] = createSignal<ReadonlyArray<string>>(chosen() ?? [])
   const [pick, setPick] = createSignal<string>("quiz_started")
   const report = createReport(
-    () => {
+    afterCards(() => {
       const steps = chosen()
       if (steps === undefined) return undefined
       const choices = funnelChoicesOf(props.view.params)
       return { steps, choices, range: props.view.filters().range }
-    },
+    }),
     ({ steps, choices, range }) =>
       request((c) =>
         c.reports.funnel({
@@ -212,7 +212,7 @@ const AdHoc = (props: { readonly view: View }) => {
 export const Funnels = (props: { readonly view: View }) => {
   const choices = () => funnelChoicesOf(props.view.params)
   const named = createReport(
-    () => ({ choices: choices(), range: props.view.filters().range }),
+    afterCards(() => ({ choices: choices(), range: props.view.filters().range })),
     ({ choices, range }) =>
       request((c) =>
         c.reports.funnel({

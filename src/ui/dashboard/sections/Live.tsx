@@ -16,6 +16,7 @@ import { DataTable, Table } from "../ui/DataTable.tsx"
 import { formatDayMinute, formatDecimal, formatInt, formatMinute, formatMs, formatPercent } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
 import { PALETTE } from "../ui/palette.ts"
+import { afterCards } from "../view.ts"
 
 /** Between refreshes of the funnel and the alerts while updates stream in. */
 const REFRESH_MS = 3_000
@@ -93,7 +94,7 @@ export const Live = () => {
   }
 
   const initial = createReport(
-    () => ({}),
+    afterCards(() => ({})),
     () => request((c) => c.kpis.range({ query: { minutes_back: LIVE_MINUTES } }))
   )
   createEffect(() => {
@@ -115,11 +116,11 @@ export const Live = () => {
   createEffect(on(updates, () => refresh(), { defer: true }))
 
   const funnel = createReport(
-    () => ({ tick: refreshes() }),
+    afterCards(() => ({ tick: refreshes() })),
     () => request((c) => c.kpis.funnel({ query: { minutes_back: ALERT_MINUTES } }))
   )
   const alerts = createReport(
-    () => ({ tick: refreshes() }),
+    afterCards(() => ({ tick: refreshes() })),
     () => request((c) => c.alerts.alerts({ query: { minutes_back: ALERT_MINUTES } }))
   )
   const alertsReady = () => {

@@ -14,7 +14,7 @@ import { DataTable, Table } from "../ui/DataTable.tsx"
 import { formatDateTime, formatDecimal, formatInt, formatMs } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
 import { PALETTE } from "../ui/palette.ts"
-import type { View } from "../view.ts"
+import { afterCards, type View } from "../view.ts"
 
 const REFRESH_MS = 10_000
 /** Lineage graph: px between rows, and the least px between columns before the graph scrolls sideways. */
@@ -225,7 +225,7 @@ const ModelDetail = (props: { readonly manifest: ModelManifest; readonly name: s
 
 const Lineage = (props: { readonly view: View }) => {
   const manifest = createReport(
-    () => ({}),
+    afterCards(() => ({})),
     () => request((c) => c.models.manifest())
   )
   const [picked, setPicked] = createSignal<string>()
@@ -317,7 +317,7 @@ export const Pipeline = (props: { readonly view: View }) => {
   const timer = setInterval(() => setTick((n) => n + 1), REFRESH_MS)
   onCleanup(() => clearInterval(timer))
   const health = createReport(
-    () => ({ tick: tick() }),
+    afterCards(() => ({ tick: tick() })),
     () => request((c) => c.pipeline.pipeline())
   )
   return (

@@ -13,7 +13,7 @@ import { DataTable } from "../ui/DataTable.tsx"
 import { formatInt, formatPercent, formatPoints } from "../ui/format.ts"
 import { Panel } from "../ui/Panel.tsx"
 import { PALETTE } from "../ui/palette.ts"
-import { rangeQuery, type View } from "../view.ts"
+import { afterCards, rangeQuery, type View } from "../view.ts"
 
 type Cell = RetentionReport["cohorts"][number]
 
@@ -38,7 +38,7 @@ const cohortRows = (report: RetentionReport) => {
 export const Retention = (props: { readonly view: View }) => {
   const group = () => retentionGroupOf(props.view.params)
   const report = createReport(
-    () => ({ range: props.view.filters().range, group: group() }),
+    afterCards(() => ({ range: props.view.filters().range, group: group() })),
     ({ range, group }) => request((c) => c.reports.retention({ query: { ...rangeQuery(range), group } }))
   )
   return (
@@ -72,9 +72,14 @@ export const Retention = (props: { readonly view: View }) => {
           {(value) => {
             const rows = () => cohortRows(value())
             const days = RETENTION_DAYS.map((d) => `day ${d}`)
-            // The colour scale spans the rates there are, so that 10 % and 30 % look different.
-            const top = () =>
-              Math.max(0.05, ...value().cohorts.map((c) => (c.day_number > 0 ? (c.return_rate ?? 0) : 0)))
+            // The colour scale spans the rates there are, so that 10 % and 30 % look different; it tops out
+            // at their 95th percentile, so that a one-user cohort at 100 % does not wash out the rest.
+            const top = () => {
+              const rates = value()
+                .cohorts.flatMap((c) => (c.day_number > 0 && c.return_rate !== null ? [c.return_rate] : []))
+                .sort((a, b) => a - b)
+              return Math.max(0.05, rates[Math.max(0, Math.ceil(rates.length * 0.95) - 1)] ?? 0)
+            }
             return (
               <>
                 <p class="panel-description">
@@ -98,7 +103,7 @@ export const Retention = (props: { readonly view: View }) => {
                     visualMap: {
                       min: 0,
                       max: top(),
-                      text: [formatPercent(top()), "0 %"],
+                      text: [`≥ ${formatPercent(top())}`, "0 %"],
                       orient: "horizontal",
                       left: "center",
                       bottom: 0,
@@ -116,7 +121,8 @@ export const Retention = (props: { readonly view: View }) => {
                           })
                         ),
                         label: {
-                          show: rows().length <= 20,
+                          show: rows().length <= 40,
+                          fontSize: 10,
                           formatter: (p: { value?: unknown }) =>
                             Array.isArray(p.value) && typeof p.value[2] === "number"
                               ? `${Math.round(p.value[2] * 100)}`
