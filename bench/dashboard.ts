@@ -6,7 +6,9 @@
  *   worst of the loads; and → every report panel holding its answer;
  * - the dashboard route's JavaScript, gzipped (every script the first load fetches, the ECharts chunk
  *   included);
- * - each report request's p95 as the browser saw it (Resource Timing of the loads' requests).
+ * - each report request's p95 from the browser: one at a time (every URL a first load asked, 20 times
+ *   after 3 warm-ups: the models issue's p95 goal), and as it was during the first loads, beside the
+ *   other panels' requests (Resource Timing).
  *
  * Without `--data-dir` it measures a small warehouse seeded through the real pipeline (the UI tests'
  * seed: ~15k events over 35 days), so the figures are the dashboard's own cost. With
@@ -24,6 +26,7 @@ import type { BenchRow, BenchSection } from "./Bench.ts"
 import { freePort, stop, waitFor } from "./Processes.ts"
 
 const LOADS = 10
+const REQUESTS = 20
 const CARDS = 8
 const PANELS = [
   "money-slide",
@@ -99,9 +102,11 @@ const existing = async (dataDir: string): Promise<Target> => {
 
 interface Load {
   readonly cardsMs: number
+  /** Navigation start → the first report request sent (the app's JavaScript loaded and run). */
+  readonly firstRequestMs: number
   readonly panelsMs: number
   readonly scriptGzipBytes: number
-  readonly reports: ReadonlyArray<{ readonly report: string; readonly ms: number }>
+  readonly reports: ReadonlyArray<{ readonly report: string; readonly url: string; readonly ms: number }>
 }
 
 const firstLoad = async (browser: Browser, baseUrl: string, screenshot: boolean): Promise<Load> => {
@@ -142,16 +147,60 @@ const firstLoad = async (browser: Browser, baseUrl: string, screenshot: boolean)
         .filter((entry) => entry.name.includes("/api/v1/reports/"))
         .map((entry) => ({
           report: new URL(entry.name).pathname.replace("/api/v1/reports/", ""),
+          url: entry.name,
+          startMs: entry.startTime,
           ms: entry.duration
         }))
     )
     const bodies = await Promise.all(scripts)
     return {
       cardsMs,
+      firstRequestMs: Math.min(...reports.map((r) => r.startMs)),
       panelsMs,
       scriptGzipBytes: bodies.reduce((sum, body) => sum + gzipSync(body, { level: 9 }).length, 0),
       reports
     }
+  } finally {
+    await context.close()
+  }
+}
+
+/**
+ * Each report request of a first load again, one at a time from a page of the dashboard's origin
+ * (`fetch`, body read): 3 warm-ups, then `REQUESTS` timed, per distinct URL.
+ */
+const oneAtATime = async (
+  browser: Browser,
+  baseUrl: string,
+  urls: ReadonlyArray<string>
+): Promise<Map<string, Array<number>>> => {
+  const context = await browser.newContext({ baseURL: baseUrl })
+  try {
+    const page = await context.newPage()
+    await page.goto("/health")
+    const timed = await page.evaluate(
+      async ({ urls, warmup, requests }) => {
+        const out: Array<{ url: string; ms: Array<number> }> = []
+        for (const url of urls) {
+          const ms: Array<number> = []
+          for (let i = 0; i < warmup + requests; i++) {
+            const started = performance.now()
+            const response = await fetch(url)
+            await response.arrayBuffer()
+            if (i >= warmup) ms.push(performance.now() - started)
+          }
+          out.push({ url, ms })
+        }
+        return out
+      },
+      { urls: [...urls], warmup: 3, requests: REQUESTS }
+    )
+    const byReport = new Map<string, Array<number>>()
+    for (const { url, ms } of timed) {
+      const report = new URL(url).pathname.replace("/api/v1/reports/", "")
+      byReport.set(report, [...(byReport.get(report) ?? []), ...ms])
+    }
+    return byReport
   } finally {
     await context.close()
   }
@@ -183,6 +232,17 @@ const run = async (options: {
       },
       {
         section,
+        measure: "first load: first report request sent, median",
+        value: Math.round(
+          quantile(
+            loads.map((l) => l.firstRequestMs).sort((a, b) => a - b),
+            0.5
+          )
+        ),
+        unit: "ms (the app's JavaScript fetched and run)"
+      },
+      {
+        section,
         measure: "first load: every report panel filled, median",
         value: quantile(panels, 0.5),
         unit: `ms (worst ${panels[panels.length - 1]} ms)`
@@ -198,17 +258,29 @@ const run = async (options: {
     for (const { report, ms } of loads.flatMap((l) => l.reports)) {
       byReport.set(report, [...(byReport.get(report) ?? []), ms])
     }
-    for (const [report, times] of [...byReport.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-      const sorted = [...times].sort((a, b) => a - b)
-      const p95 = quantile(sorted, 0.95)
-      rows.push({
-        section,
-        measure: `report ${report} from the browser p95`,
-        value: Math.round(p95 * 10) / 10,
-        unit: `ms (p50 ${quantile(sorted, 0.5).toFixed(1)} ms, ${sorted.length} requests)`,
-        goal: "p95 < 150",
-        ok: p95 < 150
-      })
+    const sequential = await oneAtATime(browser, target.baseUrl, [
+      ...new Set(loads.flatMap((l) => l.reports.map((r) => r.url)))
+    ])
+    for (const report of [...byReport.keys()].sort()) {
+      const during = [...(byReport.get(report) ?? [])].sort((a, b) => a - b)
+      const alone = [...(sequential.get(report) ?? [])].sort((a, b) => a - b)
+      const p95 = quantile(alone, 0.95)
+      rows.push(
+        {
+          section,
+          measure: `report ${report} from the browser, one at a time, p95`,
+          value: Math.round(p95 * 10) / 10,
+          unit: `ms (p50 ${quantile(alone, 0.5).toFixed(1)} ms, ${alone.length} requests)`,
+          goal: "p95 < 150",
+          ok: p95 < 150
+        },
+        {
+          section,
+          measure: `report ${report} during first loads, p95`,
+          value: Math.round(quantile(during, 0.95) * 10) / 10,
+          unit: `ms (p50 ${quantile(during, 0.5).toFixed(1)} ms, ${during.length} requests beside the others)`
+        }
+      )
     }
     return rows
   } finally {
