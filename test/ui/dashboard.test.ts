@@ -7,6 +7,7 @@
  * - live: events posted to ingest appear in the live panel without a reload and change it in place; an
  *   injected spike in kpi_minute raises the anomaly alert;
  * - filters: device and range go into the URL and change the numbers; the URL restores the view;
+ * - funnels: the breakdown and an ad-hoc funnel of picked event types show the API's counts;
  * - the token: asked for, a wrong one refused in words, the right one kept for the tab.
  */
 import { readFileSync } from "node:fs"
@@ -201,11 +202,19 @@ const assertCards = async (page: Page, engagement: EngagementBody, revenue: Reve
   }
 }
 
-/** The cells of the rows of a table, by data-testid. */
-const tableRows = (page: Page, testId: string) =>
-  page.$$eval(`[data-testid="${testId}"] tbody tr`, (rows) =>
+/** The cells of the rows of a table, by data-testid (or a CSS selector of its container). */
+const tableRows = (page: Page, testId: string, within = "") =>
+  page.$$eval(`${within} [data-testid="${testId}"] tbody tr`, (rows) =>
     rows.map((row) => [...row.querySelectorAll("td")].map((cell) => (cell.textContent ?? "").trim()))
   )
+
+interface FunnelBody {
+  readonly rows: ReadonlyArray<{ readonly breakdown_value: string; readonly users: number }>
+}
+
+/** Breakdown value and users of each row, as the funnel table shows them and as the API answered. */
+const funnelCells = (rows: ReadonlyArray<ReadonlyArray<string>>) => rows.map((cells) => [cells[0], cells[2]])
+const funnelApiCells = (body: FunnelBody) => body.rows.map((r) => [r.breakdown_value, r.users.toLocaleString("en-US")])
 
 describe("the dashboard over a seeded warehouse", () => {
   it("renders every section from the API, with the API's numbers, no console error and no serious axe violation", async () => {
@@ -270,6 +279,47 @@ describe("the dashboard over a seeded warehouse", () => {
     assert.deepStrictEqual(errors, [])
     await context.close()
   }, 90_000)
+})
+
+describe("the funnels", () => {
+  it("break down by device and build an ad-hoc funnel from picked event types, as the API counts them", async () => {
+    const context = await newContext()
+    const { page, errors } = await open(context, "/dashboard#funnels")
+    await readyPanel(page, "named-funnel")
+
+    await page.selectOption("#funnel-breakdown", "device_type")
+    await page.waitForURL((url) => url.searchParams.get("breakdown") === "device_type")
+    const named = await api<FunnelBody>(
+      "/api/v1/reports/funnel?funnel=configurator&mode=ordered&breakdown=device_type&window_days=14"
+    )
+    assert.isAbove(new Set(named.rows.map((r) => r.breakdown_value)).size, 1, "the seed has several devices")
+    await until(
+      "the table to show the breakdown",
+      async () => {
+        const shown = funnelCells(await tableRows(page, "funnel-table", '[data-testid="named-funnel"]'))
+        return JSON.stringify(shown) === JSON.stringify(funnelApiCells(named)) ? true : undefined
+      },
+      20_000
+    )
+
+    for (const step of ["quiz_started", "purchase"]) {
+      await page.selectOption("#adhoc-pick", step)
+      await page.getByRole("button", { name: "Add step" }).click()
+    }
+    await page.getByRole("button", { name: "Show funnel" }).click()
+    await page.waitForURL((url) => url.searchParams.get("steps") === "quiz_started,purchase")
+    await readyPanel(page, "adhoc-result")
+    const adHoc = await api<FunnelBody>(
+      "/api/v1/reports/funnel?steps=quiz_started,purchase&mode=ordered&breakdown=device_type&window_days=14"
+    )
+    assert.deepStrictEqual(
+      funnelCells(await tableRows(page, "funnel-table", '[data-testid="adhoc-result"]')),
+      funnelApiCells(adHoc)
+    )
+    assert.deepStrictEqual(await axeViolations(page), [])
+    assert.deepStrictEqual(errors, [])
+    await context.close()
+  }, 60_000)
 })
 
 /** A few journeys' events, all at `atMs` (one minute of event time), for users not in the seed. */

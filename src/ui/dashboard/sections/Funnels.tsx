@@ -201,7 +201,12 @@ const AdHoc = (props: { readonly view: View }) => {
         </Show>
       </div>
       <Show when={chosen() !== undefined}>
-        <Panel title={`Funnel: ${(chosen() ?? []).join(" → ")}`} report={report} isEmpty={funnelIsEmpty}>
+        <Panel
+          title={`Funnel: ${(chosen() ?? []).join(" → ")}`}
+          report={report}
+          isEmpty={funnelIsEmpty}
+          testId="adhoc-result"
+        >
           {(value) => <FunnelView report={value()} title="Ad-hoc funnel" />}
         </Panel>
       </Show>
