@@ -1,9 +1,10 @@
 /**
  * `pnpm bench [section …] [--scale=F]`: runs the benchmark sections one after another (never in
- * parallel: they share two cores), prints a table and writes `bench/results/latest.json`.
+ * parallel: they share two cores), prints a table and writes `bench/results/latest.json`: every
+ * section's last run with its time, so `pnpm bench ingest` refreshes ingest and keeps the rest.
  * `--scale` multiplies each section's event counts (e.g. 0.2 for a quick look).
  */
-import { mkdirSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
@@ -30,27 +31,48 @@ const scale = scaleArg === undefined ? 1 : Number(scaleArg.slice("--scale=".leng
 const wanted = args.filter((a) => !a.startsWith("--"))
 const chosen = wanted.length === 0 ? sections : sections.filter((s) => wanted.includes(s.name))
 
-const rows: Array<BenchRow> = []
-const setups: Record<string, string> = {}
-for (const section of chosen) {
-  console.error(`bench: ${section.name} (${section.setup}, scale ${scale})`)
-  setups[section.name] = section.setup
-  rows.push(...(await section.run({ scale })))
+/** Each section's last run, as `bench/results/latest.json` keeps it. */
+interface SectionRun {
+  readonly at: string
+  readonly setup: string
+  readonly scale: number
+  readonly rows: ReadonlyArray<BenchRow>
 }
 
-console.log(formatTable(rows))
 const outDir = new URL("./results/", import.meta.url)
+const latest = new URL("latest.json", outDir)
+
+/** The sections of the previous runs: `pnpm bench ingest` replaces ingest's rows and keeps the others. */
+const previous = (): Record<string, SectionRun> => {
+  if (!existsSync(latest)) return {}
+  const json: unknown = JSON.parse(readFileSync(latest, "utf8"))
+  if (typeof json !== "object" || json === null || !("sections" in json)) return {}
+  return json.sections as Record<string, SectionRun>
+}
+
+const runs: Record<string, SectionRun> = previous()
+for (const section of chosen) {
+  console.error(`bench: ${section.name} (${section.setup}, scale ${scale})`)
+  const at = new Date().toISOString()
+  runs[section.name] = { at, setup: section.setup, scale, rows: await section.run({ scale }) }
+}
+
+console.log(formatTable(chosen.flatMap((section) => runs[section.name]?.rows ?? [])))
 mkdirSync(outDir, { recursive: true })
+const ordered = Object.fromEntries(
+  sections.flatMap((section) => {
+    const run = runs[section.name]
+    return run === undefined ? [] : [[section.name, run] as const]
+  })
+)
 writeFileSync(
-  new URL("latest.json", outDir),
+  latest,
   `${JSON.stringify(
     {
-      at: new Date().toISOString(),
       node: process.version,
       machine: { cpus: cpus().length, memoryBytes: totalmem() },
-      scale,
-      setups,
-      rows
+      sections: ordered,
+      rows: Object.values(ordered).flatMap((run) => run.rows)
     },
     null,
     2
