@@ -152,6 +152,11 @@ export const settingsDoc: ReadonlyArray<SettingDoc> = [
     default: "60",
     description: "warehouse: an incremental model run at start and this often (runs never overlap; 0 = only on demand)"
   },
+  {
+    env: "LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT",
+    default: "(unset: DuckDB's 80 % of RAM)",
+    description: "warehouse: DuckDB's memory limit, e.g. 4GB (larger work spills to warehouse.duckdb.tmp)"
+  },
   { env: "LAUNCHPAD_DEMO_USERS_PER_MINUTE", default: "60", description: "dev: simulated visitors per minute" },
   { env: "LOG_LEVEL", default: "Info", description: "minimum log level (Trace … Fatal)" }
 ]
@@ -167,6 +172,11 @@ const nonNegativeInt = (name: string) =>
   )
 
 const durationMs = (name: string) => positiveInt(name).pipe(Config.map(Duration.millis))
+
+/** A DuckDB memory size: a number and a unit, as `SET memory_limit` takes it. */
+const MemorySize = Schema.String.check(
+  Schema.isPattern(/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/, { message: "expected a size like 512MB or 4GB" })
+)
 
 /** `host:port`, validated so that a typo fails at start, not at first connect. */
 const HostPort = Schema.String.check(
@@ -295,6 +305,7 @@ export const settingsConfig = Config.all({
   lakeMaintenanceInterval: nonNegativeInt("LAUNCHPAD_LAKE_MAINTENANCE_INTERVAL_S").pipe(Config.map(Duration.seconds)),
   kpiRetentionDays: positiveInt("LAUNCHPAD_KPI_RETENTION_DAYS"),
   modelsInterval: nonNegativeInt("LAUNCHPAD_MODELS_INTERVAL_S").pipe(Config.map(Duration.seconds)),
+  warehouseMemoryLimit: Config.schema(MemorySize, "LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT").pipe(Config.option),
   demoUsersPerMinute: positiveInt("LAUNCHPAD_DEMO_USERS_PER_MINUTE"),
   logLevel: logLevelConfig
 })

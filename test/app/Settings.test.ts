@@ -31,7 +31,8 @@ describe("Settings", () => {
       const s = yield* load({
         KAFKA_BROKERS: "kafka-1:9092,kafka-2:9093",
         LAUNCHPAD_WRITE_KEYS: "web:s3cret-0123456789, ios:other-0123456789",
-        LAUNCHPAD_TRIGGER_MS: "250"
+        LAUNCHPAD_TRIGGER_MS: "250",
+        LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT: "4GB"
       })
       assert.deepStrictEqual(Option.getOrThrow(s.kafkaBrokers), ["kafka-1:9092", "kafka-2:9093"])
       assert.isFalse(Settings.usesEmbeddedBroker(s))
@@ -47,6 +48,8 @@ describe("Settings", () => {
       assert.deepStrictEqual(s.corsOrigins, ["*"])
       assert.deepStrictEqual(s.readCorsOrigins, [])
       assert.strictEqual(Duration.toMillis(s.triggerInterval), 250)
+      assert.deepStrictEqual(s.warehouseMemoryLimit, Option.some("4GB"))
+      assert.isTrue(Option.isNone((yield* load({})).warehouseMemoryLimit))
     })
   )
 
@@ -72,7 +75,9 @@ describe("Settings", () => {
     ["LAUNCHPAD_IP_SALT", "salty", "at least 16"],
     ["HOST", "", "HOST"],
     ["LAUNCHPAD_DATA_DIR", "", "LAUNCHPAD_DATA_DIR"],
-    ["LAUNCHPAD_AUTO_CREATE_TOPICS", "maybe", "LAUNCHPAD_AUTO_CREATE_TOPICS"]
+    ["LAUNCHPAD_AUTO_CREATE_TOPICS", "maybe", "LAUNCHPAD_AUTO_CREATE_TOPICS"],
+    ["LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT", "lots", "like 512MB"],
+    ["LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT", "", "LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT"]
   ]
   for (const [name, value, expected] of bad) {
     it.effect(`rejects ${name}=${value} naming the variable and the form`, () =>

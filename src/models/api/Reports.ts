@@ -60,6 +60,16 @@ const about = {
   })
 }
 
+/** A lift against a baseline with its 95 % interval, as the retention and experiment marts compute it. */
+const lift = {
+  absolute_lift: NullableNumber,
+  absolute_lift_ci_low: NullableNumber,
+  absolute_lift_ci_high: NullableNumber,
+  relative_lift: NullableNumber,
+  relative_lift_ci_low: NullableNumber,
+  relative_lift_ci_high: NullableNumber
+}
+
 // --- engagement -------------------------------------------------------------------------------
 
 export const EngagementDay = Schema.Struct({
@@ -172,12 +182,7 @@ export const RetentionLift = Schema.Struct({
   non_completers: Count,
   non_completers_returned: Count,
   non_completer_rate: Rate,
-  absolute_lift: NullableNumber,
-  absolute_lift_ci_low: NullableNumber,
-  absolute_lift_ci_high: NullableNumber,
-  relative_lift: NullableNumber,
-  relative_lift_ci_low: NullableNumber,
-  relative_lift_ci_high: NullableNumber
+  ...lift
 }).annotate({ title: "RetentionLift", description: "a row of fct_retention_lift (every observable cohort pooled)" })
 
 export const RetentionReport = Schema.Struct({
@@ -202,12 +207,7 @@ export const ExperimentResult = Schema.Struct({
   control_exposures: Schema.NullOr(Count),
   control_conversions: Schema.NullOr(Count),
   control_rate: Rate,
-  absolute_lift: NullableNumber,
-  absolute_lift_ci_low: NullableNumber,
-  absolute_lift_ci_high: NullableNumber,
-  relative_lift: NullableNumber,
-  relative_lift_ci_low: NullableNumber,
-  relative_lift_ci_high: NullableNumber,
+  ...lift,
   z_score: NullableNumber,
   p_value: NullableNumber,
   chance_to_beat_control: NullableNumber,

@@ -181,37 +181,69 @@ const make = Effect.gen(function* () {
     return { from, to }
   })
 
+  /**
+   * A daily mart read for one device over a day range: its rows in day order and one totals row of
+   * `totals` (aggregate expressions over the same rows); the shape of the engagement and search reports.
+   */
+  const dailyWithTotals = <
+    Day extends Schema.Struct<Schema.Struct.Fields> & { readonly DecodingServices: never },
+    Totals extends Schema.Struct<Schema.Struct.Fields> & { readonly DecodingServices: never }
+  >(
+    report: string,
+    spec: {
+      readonly model: string
+      readonly dateColumn: string
+      readonly day: Day
+      readonly totals: Totals
+      readonly expressions: Readonly<Record<keyof Totals["fields"], string>>
+    },
+    query: RangeQuery & { readonly device?: Device | undefined }
+  ) =>
+    Effect.gen(function* () {
+      const built_at = yield* builtAt(spec.model)
+      const range = yield* rangeOf(spec.model, spec.dateColumn, query)
+      const device = query.device ?? ALL_DEVICES
+      const where = `FROM "${spec.model}" WHERE device_type = $1 AND ${spec.dateColumn} BETWEEN $2::DATE AND $3::DATE`
+      const params = [device, range.from, range.to]
+      const days = yield* rows(
+        report,
+        spec.day,
+        `SELECT ${jsonOf(spec.day)} AS row ${where} ORDER BY ${spec.dateColumn}`,
+        params
+      )
+      const [totals] = yield* rows(
+        report,
+        spec.totals,
+        `SELECT ${jsonOf(spec.totals, spec.expressions)} AS row ${where}`,
+        params
+      )
+      return { built_at, range, device, days, totals }
+    }).pipe(Effect.withSpan("ReportQueries.dailyWithTotals"))
+
   const engagement: ReportQueriesShape["engagement"] = Effect.fn("ReportQueries.engagement")(function* (query) {
-    const model = "fct_daily_engagement"
-    const built_at = yield* builtAt(model)
-    const range = yield* rangeOf(model, "event_date", query)
-    const device = query.device ?? ALL_DEVICES
-    const where = `FROM "${model}" WHERE device_type = $1 AND event_date BETWEEN $2::DATE AND $3::DATE`
-    const params = [device, range.from, range.to]
-    const days = yield* rows(
+    const found = yield* dailyWithTotals(
       "engagement",
-      EngagementDay,
-      `SELECT ${jsonOf(EngagementDay)} AS row ${where} ORDER BY event_date`,
-      params
+      {
+        model: "fct_daily_engagement",
+        dateColumn: "event_date",
+        day: EngagementDay,
+        totals: EngagementTotals,
+        expressions: {
+          days: "count(*)",
+          average_dau: "avg(dau)",
+          events: "coalesce(sum(events), 0)::BIGINT",
+          starters: "coalesce(sum(starters), 0)::BIGINT",
+          adoption_rate: ratio("starters", "dau"),
+          completion_rate: ratio("completed_within_24h", "starters"),
+          interactions_per_starter: ratio("configurator_interactions", "starters"),
+          events_per_session: ratio("session_events", "sessions"),
+          avg_session_duration_s: ratio("avg_session_duration_s * sessions", "sessions"),
+          share_rate: ratio("sharers", "completers")
+        }
+      },
+      query
     )
-    const [totals] = yield* rows(
-      "engagement",
-      EngagementTotals,
-      `SELECT ${jsonOf(EngagementTotals, {
-        days: "count(*)",
-        average_dau: "avg(dau)",
-        events: "coalesce(sum(events), 0)::BIGINT",
-        starters: "coalesce(sum(starters), 0)::BIGINT",
-        adoption_rate: ratio("starters", "dau"),
-        completion_rate: ratio("completed_within_24h", "starters"),
-        interactions_per_starter: ratio("configurator_interactions", "starters"),
-        events_per_session: ratio("session_events", "sessions"),
-        avg_session_duration_s: ratio("avg_session_duration_s * sessions", "sessions"),
-        share_rate: ratio("sharers", "completers")
-      })} AS row ${where}`,
-      params
-    )
-    return { built_at, range, device, days, totals: totals ?? emptyEngagementTotals }
+    return { ...found, totals: found.totals ?? emptyEngagementTotals }
   })
 
   const funnel: ReportQueriesShape["funnel"] = Effect.fn("ReportQueries.funnel")(function* (query) {
@@ -392,36 +424,26 @@ const make = Effect.gen(function* () {
   })
 
   const search: ReportQueriesShape["search"] = Effect.fn("ReportQueries.search")(function* (query) {
-    const model = "fct_search_funnel"
-    const built_at = yield* builtAt(model)
-    const range = yield* rangeOf(model, "search_date", query)
-    const device = query.device ?? ALL_DEVICES
-    const where = `FROM "${model}" WHERE device_type = $1 AND search_date BETWEEN $2::DATE AND $3::DATE`
-    const params = [device, range.from, range.to]
-    const days = yield* rows(
+    const found = yield* dailyWithTotals(
       "search",
-      SearchDay,
-      `SELECT ${jsonOf(SearchDay)} AS row ${where} ORDER BY search_date`,
-      params
-    )
-    const [totals] = yield* rows(
-      "search",
-      SearchTotals,
-      `SELECT ${jsonOf(SearchTotals, {
-        searches: "coalesce(sum(searches), 0)::BIGINT",
-        searches_with_click: "coalesce(sum(searches_with_click), 0)::BIGINT",
-        searches_with_booking: "coalesce(sum(searches_with_booking), 0)::BIGINT",
-        click_through_rate: ratio("searches_with_click", "searches"),
-        conversion_rate: ratio("searches_with_booking", "searches")
-      })} AS row ${where}`,
-      params
+      {
+        model: "fct_search_funnel",
+        dateColumn: "search_date",
+        day: SearchDay,
+        totals: SearchTotals,
+        expressions: {
+          searches: "coalesce(sum(searches), 0)::BIGINT",
+          searches_with_click: "coalesce(sum(searches_with_click), 0)::BIGINT",
+          searches_with_booking: "coalesce(sum(searches_with_booking), 0)::BIGINT",
+          click_through_rate: ratio("searches_with_click", "searches"),
+          conversion_rate: ratio("searches_with_booking", "searches")
+        }
+      },
+      query
     )
     return {
-      built_at,
-      range,
-      device,
-      days,
-      totals: totals ?? {
+      ...found,
+      totals: found.totals ?? {
         searches: 0,
         searches_with_click: 0,
         searches_with_booking: 0,

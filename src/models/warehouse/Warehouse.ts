@@ -8,7 +8,7 @@
  * upserts never conflict.
  */
 import * as path from "node:path"
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Option } from "effect"
 import { Settings } from "../../domain/Settings.ts"
 import { DuckDbClient } from "../../sql/DuckDbClient.ts"
 
@@ -18,8 +18,13 @@ export const Warehouse = {
   /** A warehouse in an explicit file (tests, tools); its directory is created. */
   layerFile: (file: string) => DuckDbClient.layer({ filename: file }),
 
-  /** `<LAUNCHPAD_DATA_DIR>/warehouse.duckdb`. */
+  /** `<LAUNCHPAD_DATA_DIR>/warehouse.duckdb`, within `LAUNCHPAD_WAREHOUSE_MEMORY_LIMIT` when set. */
   layer: Layer.unwrap(
-    Effect.map(Settings, (settings) => DuckDbClient.layer({ filename: path.join(settings.dataDir, WAREHOUSE_FILE) }))
+    Effect.map(Settings, (settings) =>
+      DuckDbClient.layer({
+        filename: path.join(settings.dataDir, WAREHOUSE_FILE),
+        memoryLimit: Option.getOrUndefined(settings.warehouseMemoryLimit)
+      })
+    )
   )
 } as const
