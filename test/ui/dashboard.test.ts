@@ -229,6 +229,24 @@ describe("the dashboard over a seeded warehouse", () => {
     assert.strictEqual(engagement.range.to, seeded.lastDay, "the default range ends on the newest day with data")
     await assertCards(page, engagement, revenue)
 
+    // The money slide says the API's day-7 lift of completers as a ratio with its interval.
+    const retention = await api<{
+      lift: ReadonlyArray<{
+        day_number: number
+        relative_lift: number | null
+        relative_lift_ci_low: number | null
+        relative_lift_ci_high: number | null
+      }>
+    }>("/api/v1/reports/retention")
+    const day7 = retention.lift.find((r) => r.day_number === 7)
+    assert.isNotNull(day7?.relative_lift ?? null, "the seed's completers come back more often")
+    const ratio = (lift: number | null | undefined) => ((lift ?? 0) + 1).toFixed(1)
+    assert.strictEqual(
+      await text(page, ".money-headline"),
+      `Completers return ${ratio(day7?.relative_lift)}× as often on day 7, 95 % CI ` +
+        `${ratio(day7?.relative_lift_ci_low)}–${ratio(day7?.relative_lift_ci_high)}`
+    )
+
     // The configurator funnel's table holds the report's users per step, in funnel order.
     const funnel = await api<{ rows: ReadonlyArray<{ step_index: number; users: number }> }>(
       "/api/v1/reports/funnel?funnel=configurator"
