@@ -13,7 +13,8 @@ export interface BenchSection {
   readonly name: string
   /** What was run, e.g. "1M events of ~400 B, batches of 500". */
   readonly setup: string
-  readonly run: (options: { readonly scale: number }) => Promise<ReadonlyArray<BenchRow>>
+  /** `dataDir`: an existing data directory to measure instead of the section's own data (`--data-dir`). */
+  readonly run: (options: { readonly scale: number; readonly dataDir?: string }) => Promise<ReadonlyArray<BenchRow>>
 }
 
 const fmt = (n: number): string =>

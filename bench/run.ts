@@ -1,13 +1,15 @@
 /**
- * `pnpm bench [section …] [--scale=F]`: runs the benchmark sections one after another (never in
- * parallel: they share two cores), prints a table and writes `bench/results/latest.json`: every
- * section's last run with its time, so `pnpm bench ingest` refreshes ingest and keeps the rest.
- * `--scale` multiplies each section's event counts (e.g. 0.2 for a quick look).
+ * `pnpm bench [section …] [--scale=F] [--data-dir=DIR]`: runs the benchmark sections one after another
+ * (never in parallel: they share two cores), prints a table and writes `bench/results/latest.json`:
+ * every section's last run with its time, so `pnpm bench ingest` refreshes ingest and keeps the rest.
+ * `--scale` multiplies each section's event counts (e.g. 0.2 for a quick look); `--data-dir` points
+ * the sections that can use one (dashboard) at an existing data directory.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { cpus, totalmem } from "node:os"
 import { type BenchRow, type BenchSection, formatTable } from "./Bench.ts"
 import { brokerBench } from "./broker.ts"
+import { dashboardBench } from "./dashboard.ts"
 import { ingestBench } from "./ingest.ts"
 import { lakeBench } from "./lake.ts"
 import { modelsBench } from "./models.ts"
@@ -22,12 +24,15 @@ const sections: ReadonlyArray<BenchSection> = [
   lakeBench,
   streamBench,
   steadyBench,
-  modelsBench
+  modelsBench,
+  dashboardBench
 ]
 
 const args = process.argv.slice(2)
 const scaleArg = args.find((a) => a.startsWith("--scale="))
 const scale = scaleArg === undefined ? 1 : Number(scaleArg.slice("--scale=".length))
+const dataDirArg = args.find((a) => a.startsWith("--data-dir="))
+const dataDir = dataDirArg?.slice("--data-dir=".length)
 const wanted = args.filter((a) => !a.startsWith("--"))
 const chosen = wanted.length === 0 ? sections : sections.filter((s) => wanted.includes(s.name))
 
@@ -36,6 +41,7 @@ interface SectionRun {
   readonly at: string
   readonly setup: string
   readonly scale: number
+  readonly dataDir?: string
   readonly rows: ReadonlyArray<BenchRow>
 }
 
@@ -54,7 +60,8 @@ const runs: Record<string, SectionRun> = previous()
 for (const section of chosen) {
   console.error(`bench: ${section.name} (${section.setup}, scale ${scale})`)
   const at = new Date().toISOString()
-  runs[section.name] = { at, setup: section.setup, scale, rows: await section.run({ scale }) }
+  const rows = await section.run(dataDir === undefined ? { scale } : { scale, dataDir })
+  runs[section.name] = { at, setup: section.setup, scale, ...(dataDir === undefined ? {} : { dataDir }), rows }
 }
 
 console.log(formatTable(chosen.flatMap((section) => runs[section.name]?.rows ?? [])))

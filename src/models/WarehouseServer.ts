@@ -17,15 +17,17 @@ import { Settings } from "../domain/Settings.ts"
 import { KafkaHealth } from "../kafka/KafkaHealth.ts"
 import { LakeEngine } from "../lake/LakeEngine.ts"
 import { LakeReader } from "../lake/LakeReader.ts"
-import { ApiTokenLayer } from "../platform/ApiToken.ts"
+import { ApiTokenLayer } from "../platform/ApiTokenCheck.ts"
 import { corsLayer } from "../platform/Cors.ts"
 import { limitedServer, serverLimitsOf } from "../platform/HttpServerLimits.ts"
 import { opsRoutes } from "../platform/OpsRoutes.ts"
 import { routerConfig } from "../platform/Routes.ts"
+import { Alerts } from "./alerts/Alerts.ts"
 import { WarehouseApi } from "./api/WarehouseApi.ts"
 import { KpiMinuteSink, type KpiMinuteSinkOptions } from "./live/KpiMinuteSink.ts"
 import { KpiQueries } from "./live/KpiQueries.ts"
 import { LiveUpdates } from "./live/LiveUpdates.ts"
+import { type ColocatedRoles, PipelineHealth } from "./pipeline/PipelineHealth.ts"
 import { MartExport } from "./reports/MartExport.ts"
 import { ReportQueries } from "./reports/ReportQueries.ts"
 import { ModelDocs } from "./runner/ModelDocs.ts"
@@ -33,20 +35,40 @@ import { ModelRunner } from "./runner/ModelRunner.ts"
 import { ModelSchedule } from "./runner/ModelSchedule.ts"
 import { ModelProject } from "./runner/Project.ts"
 import { RunStore } from "./runner/RunStore.ts"
+import { AlertsHandlers } from "./server/AlertsHttp.ts"
 import { KpisHandlers, QueryErrorsLayer } from "./server/KpisHttp.ts"
 import { LiveHandlers } from "./server/LiveHttp.ts"
 import { ModelsHandlers } from "./server/ModelsHttp.ts"
+import { PipelineHandlers } from "./server/PipelineHttp.ts"
 import { ExportHandlers, ReportsHandlers } from "./server/ReportsHttp.ts"
 import { Warehouse } from "./warehouse/Warehouse.ts"
 
-const apiRoutes = (options: { readonly openapiPath?: `/${string}` }) =>
-  HttpApiBuilder.layer(WarehouseApi, options).pipe(
-    Layer.provide([KpisHandlers, LiveHandlers, ModelsHandlers, ReportsHandlers, ExportHandlers]),
-    Layer.provide([QueryErrorsLayer, ApiTokenLayer])
+/**
+ * The routes with their handlers, the alerts over the KPI tables and the pipeline health of a process
+ * running the warehouse with `colocated` roles.
+ */
+const apiRoutes = (options: { readonly openapiPath?: `/${string}`; readonly colocated: ColocatedRoles }) =>
+  HttpApiBuilder.layer(WarehouseApi, {
+    ...(options.openapiPath === undefined ? {} : { openapiPath: options.openapiPath })
+  }).pipe(
+    Layer.provide([
+      KpisHandlers,
+      LiveHandlers,
+      AlertsHandlers,
+      PipelineHandlers,
+      ModelsHandlers,
+      ReportsHandlers,
+      ExportHandlers
+    ]),
+    Layer.provide([QueryErrorsLayer, ApiTokenLayer, Alerts.layer, PipelineHealth.layer(options.colocated)])
   )
 
-/** The KPI, live and model endpoints; needs the warehouse services. */
-export const WarehouseRoutes = apiRoutes({})
+/**
+ * The warehouse's endpoints for a process that runs every role (`launchpad dev`, `launchpad start`):
+ * its pipeline health reads the ingest and stream metrics of the same process. Needs the warehouse
+ * services.
+ */
+export const WarehouseRoutes = apiRoutes({ colocated: { ingest: true, stream: true } })
 
 /**
  * Alone, the warehouse is ready once Kafka answers and the topics exist (its sink can consume), and
@@ -57,7 +79,7 @@ const standaloneRoutes = Layer.unwrap(
     const health = yield* KafkaHealth
     const settings = yield* Settings
     return Layer.mergeAll(
-      apiRoutes({ openapiPath: "/openapi.json" }),
+      apiRoutes({ openapiPath: "/openapi.json", colocated: { ingest: false, stream: false } }),
       HttpApiScalar.layer(WarehouseApi, { path: "/docs" }),
       opsRoutes(health.components),
       corsLayer({ writePaths: new Set(), writeOrigins: [], readOrigins: settings.readCorsOrigins })

@@ -6,8 +6,8 @@
 import { Schema } from "effect"
 import { HttpApiEndpoint, HttpApiGroup, OpenApi } from "effect/http-api"
 import { DecimalInt } from "../../domain/QueryParams.ts"
-import { ModelManifest } from "../runner/ModelDocs.ts"
 import { FreshnessResult, ModelResult, ModelRun, TestResult } from "../runner/Results.ts"
+import { ModelManifest } from "./ModelManifest.ts"
 import { InvalidRequest, NotFound, RunInProgress, WarehouseUnavailable } from "./WarehouseErrors.ts"
 
 export const RunRequest = Schema.Struct({
