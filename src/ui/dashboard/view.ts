@@ -30,6 +30,9 @@ export interface View {
  */
 const [cardsAnswered, setCardsAnswered] = createSignal(false)
 
+/** Whether the cards' reports have answered: the sections below the cards are mounted only then. */
+export const cardsHaveAnswered = cardsAnswered
+
 /** The parameters of a report that waits for the cards: undefined (nothing asked) until they answered. */
 export const afterCards =
   <P>(params: () => P | undefined) =>
