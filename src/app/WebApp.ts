@@ -279,6 +279,7 @@ export class WebApp extends Context.Service<WebApp, WebAppShape>()("launchpad/ap
           "",
           `  Launchpad is running (${web.mode === "dev" ? "web app with hot reload" : "built web app"}):`,
           `    configurator    ${base}/`,
+          `    dashboard       ${base}/dashboard`,
           `    API docs        ${base}/docs`,
           `    health          ${base}/health`,
           `    metrics         ${base}/metrics`,

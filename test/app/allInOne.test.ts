@@ -62,6 +62,7 @@ describe("launchpad start (all roles in one process)", () => {
     assert.strictEqual(missing.status, 404)
     assert.strictEqual(((await missing.json()) as { error: { code: string } }).error.code, "not_found")
     assert.include(output, `configurator    ${base}/`)
+    assert.include(output, `dashboard       ${base}/dashboard`)
   })
 
   it("documents both APIs in one OpenAPI document", async () => {
