@@ -1,10 +1,7 @@
 /**
  * The manifest `GET /api/v1/models` serves, as Schemas that import nothing but Schemas, so the typed
  * client (and the browser bundle of the dashboard) can carry the contract without the model runner.
- *
- * The same Schemas are declared in `runner/ModelDocs.ts`, which builds the manifest and writes it for
- * `launchpad models docs`; test/models/modelManifest.test.ts holds the two identical (JSON Schema and
- * encoded form) until ModelDocs imports them from here.
+ * `runner/ModelDocs.ts` builds the manifest with them and `launchpad models docs` writes it.
  */
 import { Schema } from "effect"
 import { snakeCaseKeys } from "../../domain/SnakeCase.ts"

@@ -6,98 +6,22 @@
  *
  * The compiled SQL shows a source as a glob over its lake folder, runnable by hand; in a run the source
  * is the list of live files (LakeReader), which a glob can differ from while a compaction commits.
+ *
+ * The manifest's Schemas are the API contract's (api/ModelManifest.ts), which the browser client carries.
  */
 import * as path from "node:path"
-import { Clock, Context, Effect, Layer, Schema } from "effect"
+import { Clock, Context, Effect, Layer } from "effect"
 import type { SqlError } from "effect/sql"
 import { Settings } from "../../domain/Settings.ts"
-import { snakeCaseKeys } from "../../domain/SnakeCase.ts"
 import { tableRoot } from "../../lake/LakeLayout.ts"
 import { quoteString } from "../../sql/DuckDbCompiler.ts"
+import type { ModelDoc, ModelManifest, SourceDoc } from "../api/ModelManifest.ts"
 import { dataTestsOf, genericTestId, singularTestId } from "./DataTests.ts"
 import { compileModel } from "./Materialize.ts"
-import { LAYERS, MATERIALIZATIONS } from "./Model.ts"
 import { ModelProject } from "./Project.ts"
-import { FreshnessResult, ModelResult, type ModelRun, TestResult } from "./Results.ts"
+import type { ModelResult, ModelRun, TestResult } from "./Results.ts"
 import { RunStore, type RunStoreError } from "./RunStore.ts"
 import { sourceId } from "./Source.ts"
-
-export const ColumnTestDoc = snakeCaseKeys(
-  Schema.Struct({
-    testId: Schema.String,
-    type: Schema.Literals(["unique", "not_null", "accepted_values", "relationships"]),
-    severity: Schema.Literals(["error", "warn"]),
-    values: Schema.optionalKey(Schema.Array(Schema.Union([Schema.String, Schema.Number, Schema.Boolean]))),
-    to: Schema.optionalKey(Schema.String),
-    field: Schema.optionalKey(Schema.String)
-  })
-)
-
-export const ModelDoc = snakeCaseKeys(
-  Schema.Struct({
-    name: Schema.String,
-    layer: Schema.Literals(LAYERS),
-    materialized: Schema.Literals(MATERIALIZATIONS),
-    uniqueKey: Schema.NullOr(Schema.Array(Schema.String)),
-    description: Schema.String,
-    /** The SQL file, relative to the working directory. */
-    file: Schema.String,
-    rawSql: Schema.String,
-    /** As a full build runs it (`is_incremental()` false). */
-    compiledSql: Schema.String,
-    /** As an incremental build runs it; null unless the model is incremental. */
-    compiledIncrementalSql: Schema.NullOr(Schema.String),
-    columns: Schema.Array(
-      Schema.Struct({ name: Schema.String, description: Schema.String, tests: Schema.Array(ColumnTestDoc) })
-    ),
-    singularTests: Schema.Array(
-      snakeCaseKeys(
-        Schema.Struct({
-          testId: Schema.String,
-          name: Schema.String,
-          description: Schema.NullOr(Schema.String),
-          severity: Schema.Literals(["error", "warn"]),
-          sql: Schema.String
-        })
-      )
-    ),
-    /** Lineage: the models it refs, the sources it reads, the models that ref it. */
-    parents: Schema.Array(Schema.String),
-    sources: Schema.Array(Schema.String),
-    children: Schema.Array(Schema.String),
-    /** Its latest build (not skipped), or null if it never ran. */
-    lastRun: Schema.NullOr(ModelResult),
-    /** The latest result of each of its tests. */
-    tests: Schema.Array(TestResult)
-  })
-)
-export type ModelDoc = typeof ModelDoc.Type
-
-export const SourceDoc = snakeCaseKeys(
-  Schema.Struct({
-    id: Schema.String,
-    description: Schema.String,
-    /** The lake table's folder, e.g. `lake/events`. */
-    location: Schema.String,
-    loadedAtField: Schema.String,
-    warnAfterMs: Schema.Number,
-    errorAfterMs: Schema.Number,
-    columns: Schema.Array(Schema.Struct({ name: Schema.String, type: Schema.String })),
-    /** The models that read it. */
-    children: Schema.Array(Schema.String),
-    freshness: Schema.NullOr(FreshnessResult)
-  })
-)
-export type SourceDoc = typeof SourceDoc.Type
-
-export const ModelManifest = snakeCaseKeys(
-  Schema.Struct({
-    generatedAt: Schema.Date,
-    models: Schema.Array(ModelDoc),
-    sources: Schema.Array(SourceDoc)
-  })
-)
-export type ModelManifest = typeof ModelManifest.Type
 
 export type ModelDocsError = SqlError.SqlError | RunStoreError
 
