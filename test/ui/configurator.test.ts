@@ -4,20 +4,17 @@
  * reload; the share link; axe-core; screenshots of every step, both layouts, mobile and desktop; the
  * JavaScript each route loads.
  */
-import { readFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { gzipSync } from "node:zlib"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import { WebApp } from "../../src/app/WebApp.ts"
 import { TOOLS } from "../../src/ui/configurator/tools.ts"
-import { artifact, launchChromium, VIEWPORTS } from "./fixtures/browser.ts"
+import { artifact, axeViolations, launchChromium, VIEWPORTS } from "./fixtures/browser.ts"
 import { builtWebApp } from "./fixtures/build.ts"
 import { countBy, eventsOf, type RawEvent, waitForEvents } from "./fixtures/events.ts"
 import { startWebServer, type TestWebServer } from "./fixtures/server.ts"
 
 const ROUTE_JS_MAX_GZIP = 60 * 1024
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
 
 let server: TestWebServer
 let browser: Browser
@@ -308,31 +305,6 @@ describe("answers and sharing", () => {
     await other.close()
   })
 })
-
-/** axe-core's serious and critical violations on the page as it is now. */
-const axeViolations = async (page: Page): Promise<Array<string>> => {
-  await page.addScriptTag({ content: axeSource })
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (context: Document) => Promise<{
-            violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: Array<string> }> }>
-          }>
-        }
-      }
-    ).axe
-    const result = await axe.run(document)
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.map((n) => n.target.join(" "))
-    }))
-  })
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.targets.join(", ")}`)
-}
 
 describe("both layouts, mobile and desktop", () => {
   const STEP_NAMES = ["1-team", "2-use-case", "3-features", "4-budget"]

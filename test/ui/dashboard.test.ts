@@ -10,15 +10,13 @@
  * - funnels: the breakdown and an ad-hoc funnel of picked event types show the API's counts;
  * - the token: asked for, a wrong one refused in words, the right one kept for the tab.
  */
-import { readFileSync } from "node:fs"
-import { createRequire } from "node:module"
 import { afterAll, assert, beforeAll, describe, it } from "@effect/vitest"
 import { Option, Redacted } from "effect"
 import type { Browser, BrowserContext, Page } from "playwright-core"
 import type { EventOf, EventType } from "../../src/domain/SdkTypes.ts"
 import { formatTimestamp } from "../../src/domain/Timestamp.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
-import { artifact, launchChromium, VIEWPORTS } from "./fixtures/browser.ts"
+import { artifact, axeViolations, launchChromium, VIEWPORTS } from "./fixtures/browser.ts"
 import { builtWebApp } from "./fixtures/build.ts"
 import { type PipelineServer, type Seeded, seed, startPipelineServer, until } from "./fixtures/pipeline.ts"
 
@@ -41,7 +39,6 @@ const REPORT_PANELS = [
   "lineage"
 ]
 const CARD_KEYS = ["dau", "adoption", "completion", "depth", "session", "share", "revenue", "aov"]
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8")
 
 let server: PipelineServer
 let browser: Browser
@@ -113,31 +110,6 @@ const text = async (page: Page, selector: string) =>
   ((await page.locator(selector).first().textContent()) ?? "").replace(/\s+/g, " ").trim()
 
 const cardValue = (page: Page, key: string) => page.locator(`[data-kpi="${key}"]`).getAttribute("data-value")
-
-/** axe-core's serious and critical violations on the page as it is now. */
-const axeViolations = async (page: Page): Promise<Array<string>> => {
-  await page.addScriptTag({ content: axeSource })
-  const found = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (context: Document) => Promise<{
-            violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: Array<string> }> }>
-          }>
-        }
-      }
-    ).axe
-    const result = await axe.run(document)
-    return result.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      targets: v.nodes.map((n) => n.target.join(" "))
-    }))
-  })
-  return found
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.targets.join(", ")}`)
-}
 
 /** Each section as its own picture (the sticky section menu would cover the top of every one). */
 const screenshotSections = async (page: Page, viewport: string) => {
