@@ -146,7 +146,8 @@ export const Experiments = (props: { readonly view: View }) => {
               <For each={metrics()}>{(metric) => <MetricTable metric={metric.metric} rows={metric.rows} />}</For>
               <p class="hint">
                 Lift is the difference of conversion rates (percentage points) with its 95 % interval; the chance to
-                beat control is the normal approximation's probability that the variant's true rate is higher.
+                beat control is the probability that the variant's true rate is higher, from Beta posteriors of each
+                variant's conversions with a uniform Beta(1, 1) prior.
               </p>
             </>
           )
