@@ -2,6 +2,9 @@
   Every measure is computed per (UTC day, device) and for the day across devices (device_type 'all'):
   the events are taken twice, once with their device and once as 'all', so a user active on two
   devices counts once in each device row and once in the 'all' row.
+  The 24-hour windows are written as comparisons of one side's column with the other's plus an
+  interval, never as a difference of both: DuckDB plans a LEFT JOIN whose condition holds an
+  expression of both sides as a nested-loop join (at 10M events: 237 s instead of 7 s).
 #}
 WITH events AS (
   SELECT
@@ -41,7 +44,7 @@ WITH events AS (
   LEFT JOIN completions c
     ON c.user_id = s.user_id
     AND c.t >= s.started_at
-    AND epoch_ms(c.t) - epoch_ms(s.started_at) <= {{ var('completion_window_ms') }}
+    AND c.t <= s.started_at + to_milliseconds({{ var('completion_window_ms') }})
   GROUP BY s.event_date, s.device_type, s.user_id
 )
 , interactions AS (
@@ -80,7 +83,7 @@ WITH events AS (
   LEFT JOIN shares s
     ON s.user_id = d.user_id
     AND s.t >= d.completed_at
-    AND epoch_ms(s.t) - epoch_ms(d.completed_at) <= {{ var('completion_window_ms') }}
+    AND s.t <= d.completed_at + to_milliseconds({{ var('completion_window_ms') }})
   GROUP BY d.event_date, d.device_type
 )
 , sessions AS (
