@@ -21,27 +21,13 @@ import { gzipSync } from "node:zlib"
 import type { Browser } from "playwright-core"
 import { artifact, launchChromium } from "../test/ui/fixtures/browser.ts"
 import { builtWebApp } from "../test/ui/fixtures/build.ts"
-import { seed, startPipelineServer } from "../test/ui/fixtures/pipeline.ts"
+import { REPORT_PANELS, seed, startPipelineServer } from "../test/ui/fixtures/pipeline.ts"
 import type { BenchRow, BenchSection } from "./Bench.ts"
 import { freePort, stop, waitFor } from "./Processes.ts"
 
 const LOADS = 10
 const REQUESTS = 20
 const CARDS = 8
-const PANELS = [
-  "money-slide",
-  "named-funnel",
-  "retention-heatmap",
-  "retention-lift",
-  "experiments",
-  "trends",
-  "revenue",
-  "segments",
-  "attribution",
-  "search",
-  "pipeline",
-  "lineage"
-]
 const REPO = path.join(import.meta.dirname, "..")
 
 const quantile = (sorted: ReadonlyArray<number>, q: number) =>
@@ -132,7 +118,7 @@ const firstLoad = async (browser: Browser, baseUrl: string, screenshot: boolean)
           (id) =>
             document.querySelector(`[data-testid="${id}"]:is([data-state="ready"], [data-state="empty"])`) !== null
         ),
-      PANELS,
+      REPORT_PANELS,
       { timeout: 60_000, polling: "raf" }
     )
     const panelsMs = Date.now() - started

@@ -18,26 +18,18 @@ import { formatTimestamp } from "../../src/domain/Timestamp.ts"
 import { journey, makeRandom } from "../../src/sim/Journeys.ts"
 import { artifact, axeViolations, launchChromium, VIEWPORTS } from "./fixtures/browser.ts"
 import { builtWebApp } from "./fixtures/build.ts"
-import { type PipelineServer, type Seeded, seed, startPipelineServer, until } from "./fixtures/pipeline.ts"
+import {
+  type PipelineServer,
+  REPORT_PANELS,
+  type Seeded,
+  seed,
+  startPipelineServer,
+  until
+} from "./fixtures/pipeline.ts"
 
 const TOKEN = "dashboard-test-token"
 const MINUTE_MS = 60_000
 const SECTIONS = ["overview", "live", "funnels", "retention", "experiments", "trends", "business", "pipeline"]
-/** The report panels that must hold data once the warehouse is seeded (the live ones wait for live events). */
-const REPORT_PANELS = [
-  "money-slide",
-  "named-funnel",
-  "retention-heatmap",
-  "retention-lift",
-  "experiments",
-  "trends",
-  "revenue",
-  "segments",
-  "attribution",
-  "search",
-  "pipeline",
-  "lineage"
-]
 const CARD_KEYS = ["dau", "adoption", "completion", "depth", "session", "share", "revenue", "aov"]
 
 let server: PipelineServer

@@ -12,7 +12,7 @@ import { moneySlideOf } from "../model/moneySlide.ts"
 import { Chart } from "../ui/Chart.tsx"
 import { DataTable } from "../ui/DataTable.tsx"
 import { formatInt, formatPercent } from "../ui/format.ts"
-import { Panel } from "../ui/Panel.tsx"
+import { ErrorWithRetry, Panel } from "../ui/Panel.tsx"
 import { PALETTE } from "../ui/palette.ts"
 import { sparkline } from "../ui/sparkline.ts"
 import { rangeQuery, type View } from "../view.ts"
@@ -68,17 +68,7 @@ const CardGroup = <A,>(props: {
         </For>
       </Match>
       <Match when={outcome()?.kind === "error"}>
-        <div class="kpi card error" role="alert" data-state="error">
-          <p>
-            {(() => {
-              const current = outcome()
-              return current?.kind === "error" ? current.message : ""
-            })()}
-          </p>
-          <button type="button" class="button small" onClick={() => props.report.retry()}>
-            Retry
-          </button>
-        </div>
+        <ErrorWithRetry class="kpi card error" report={props.report} />
       </Match>
       <Match when={outcome()?.kind === "empty"}>
         <For each={props.labels}>

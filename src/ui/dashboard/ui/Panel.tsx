@@ -8,6 +8,21 @@ import { NO_DATA, type Outcome } from "../api/client.ts"
 import type { Report } from "../api/report.ts"
 import { ExportButtons } from "./ExportButtons.tsx"
 
+/** A report's error in words and a retry button; the panels' and the KPI cards' error state. */
+export const ErrorWithRetry = <A,>(props: { readonly report: Report<A>; readonly class: string }) => (
+  <div class={props.class} role="alert" data-state="error">
+    <p>
+      {(() => {
+        const current = props.report.outcome()
+        return current?.kind === "error" ? current.message : ""
+      })()}
+    </p>
+    <button type="button" class="button small" onClick={() => props.report.retry()}>
+      Retry
+    </button>
+  </div>
+)
+
 export type PanelState = "loading" | "unauthorized" | "empty" | "error" | "ready"
 
 const stateOf = <A,>(outcome: Outcome<A> | undefined, isEmpty: (value: A) => boolean): PanelState => {
@@ -82,17 +97,7 @@ export const Panel = <A,>(props: {
           </p>
         </Match>
         <Match when={state() === "error"}>
-          <div class="panel-state error" role="alert">
-            <p>
-              {(() => {
-                const current = outcome()
-                return current?.kind === "error" ? current.message : ""
-              })()}
-            </p>
-            <button type="button" class="button small" onClick={() => props.report.retry()}>
-              Retry
-            </button>
-          </div>
+          <ErrorWithRetry class="panel-state error" report={props.report} />
         </Match>
         <Match when={value()}>{(current) => props.children(current)}</Match>
       </Switch>
