@@ -450,6 +450,31 @@ describe("the filters", () => {
 
 const addDays = (day: string, days: number) => new Date(Date.parse(day) + days * 86_400_000).toISOString().slice(0, 10)
 
+describe("a failing report", () => {
+  it("shows its error with a retry, the other panels unaffected, and the retry brings the data", async () => {
+    const context = await newContext()
+    // The warehouse answers the search report with a 503 until the route is lifted.
+    const failing = "**/api/v1/reports/search*"
+    await context.route(failing, (route) =>
+      route.fulfill({
+        status: 503,
+        contentType: "application/json",
+        body: JSON.stringify({ error: { code: "warehouse_unavailable", message: "the warehouse is busy" } })
+      })
+    )
+    const page = await context.newPage()
+    await page.goto("/dashboard#business")
+    const search = page.locator('[data-testid="search"]')
+    await search.locator('[data-state="error"][role="alert"]').waitFor({ timeout: 30_000 })
+    assert.strictEqual(await search.getAttribute("data-state"), "error")
+    await readyPanel(page, "revenue")
+    await context.unroute(failing)
+    await search.getByRole("button", { name: "Retry" }).click()
+    await readyPanel(page, "search")
+    await context.close()
+  }, 60_000)
+})
+
 describe("the API token", () => {
   it("is asked for, a wrong one is refused in words, the right one is kept for the tab", async () => {
     const context = await newContext({ token: false })
