@@ -90,7 +90,9 @@ export const dataTestsOf = (node: ModelNode): ReadonlyArray<DataTest> => [
         source: () => "(SELECT NULL WHERE false)",
         this: quoteIdentifier(node.name),
         var: (name) => varLiteral(node.declaration, name),
-        isIncremental: false
+        isIncremental: false,
+        // Tests read models; none stamps rows.
+        runStartedAt: "CAST(NULL AS TIMESTAMPTZ)"
       }).trim()
     })
   )

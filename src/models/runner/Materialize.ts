@@ -11,6 +11,10 @@
  *   target's rows with those keys are deleted and the new rows inserted (dbt's delete+insert). If the
  *   new rows' columns differ from the table's, the model is rebuilt as a table instead (and says so).
  *   Otherwise (first build, `--full-refresh`, or a view in the way) it is built as a table.
+ *   As in dbt, the key need not be unique: it names the rows replaced together (all of a user's rows,
+ *   say). A key that no longer has rows (a user merged into another by identify) is deleted by a
+ *   **tombstone**: a row with the key and `_deleted = true`; the column `_deleted`, when a model has it,
+ *   deletes its key and is never stored.
  *
  * The private tables are written on a connection of their own, beside the warehouse's single writer:
  * no other writer touches them, so independent models build concurrently and the KPI sink is not held
@@ -40,6 +44,9 @@ export interface BuildOutcome {
 }
 
 export const buildTableName = (model: string): string => `__launchpad_build_${model}`
+
+/** The tombstone column (see the module's comment). */
+export const DELETED_COLUMN = "_deleted"
 
 type RelationKind = "table" | "view" | undefined
 
@@ -74,14 +81,23 @@ const withSources = <A>(
   return resolve(sources, new Map())
 }
 
+/** `{{ run_started_at }}`: a TIMESTAMPTZ literal, to the microsecond DuckDB keeps. */
+export const timestampLiteral = (at: Date): string => `TIMESTAMPTZ '${at.toISOString()}'`
+
 /** The model's SQL in one context. */
-export const compileModel = (node: ModelNode, sources: (id: string) => string, isIncremental: boolean): string =>
+export const compileModel = (
+  node: ModelNode,
+  sources: (id: string) => string,
+  isIncremental: boolean,
+  runStartedAt: Date
+): string =>
   renderTemplate(node.nodes, {
     ref: quoteIdentifier,
     source: (source, name) => sources(`${source}.${name}`),
     this: quoteIdentifier(node.name),
     var: (name) => varLiteral(node.declaration, name),
-    isIncremental
+    isIncremental,
+    runStartedAt: timestampLiteral(runStartedAt)
   }).trim()
 
 export const build = (
@@ -89,7 +105,8 @@ export const build = (
   reader: LakeReaderShape,
   project: ModelProjectShape,
   node: ModelNode,
-  fullRefresh: boolean
+  fullRefresh: boolean,
+  runStartedAt: Date
 ): Effect.Effect<BuildOutcome, ModelBuildError> => {
   const target = quoteIdentifier(node.name)
   const staged = quoteIdentifier(buildTableName(node.name))
@@ -113,14 +130,34 @@ export const build = (
     withSources(reader, project, node.sources, (relations) =>
       duck.withConnection(`build ${node.name}`, (connection) =>
         connection.run(
-          `CREATE OR REPLACE TABLE ${staged} AS ${compileModel(node, (id) => relations.get(id) ?? "", isIncremental)}`
+          `CREATE OR REPLACE TABLE ${staged} AS ${compileModel(node, (id) => relations.get(id) ?? "", isIncremental, runStartedAt)}`
         )
       )
     ).pipe(Effect.onError(() => dropStaged))
 
+  const columnsOf = (table: string) =>
+    duck<{ readonly column_name: string; readonly data_type: string }>`SELECT column_name, data_type
+      FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${table}
+      ORDER BY column_name`
+  const storedColumns = (table: string) =>
+    Effect.map(columnsOf(table), (rows) =>
+      rows
+        .filter((r) => r.column_name !== DELETED_COLUMN)
+        .map((r) => `${r.column_name} ${r.data_type}`)
+        .join(", ")
+    )
+  const hasTombstones = Effect.map(columnsOf(buildTableName(node.name)), (rows) =>
+    rows.some((r) => r.column_name === DELETED_COLUMN)
+  )
+  const deleted = quoteIdentifier(DELETED_COLUMN)
+
   const asTable = (kind: RelationKind, message: string | null) =>
     Effect.gen(function* () {
       yield* stage(false)
+      if (yield* hasTombstones) {
+        yield* duck.unsafe(`DELETE FROM ${staged} WHERE ${deleted}`)
+        yield* duck.unsafe(`ALTER TABLE ${staged} DROP COLUMN ${deleted}`)
+      }
       yield* duck.withTransaction(
         Effect.andThen(dropExisting(kind), duck.unsafe(`ALTER TABLE ${staged} RENAME TO ${target}`))
       )
@@ -128,26 +165,21 @@ export const build = (
       return { incremental: false, rows, rowsAffected: rows, message } satisfies BuildOutcome
     })
 
-  const columnsOf = (table: string) =>
-    Effect.map(
-      duck<{ readonly column_name: string; readonly data_type: string }>`SELECT column_name, data_type
-        FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${table}
-        ORDER BY column_name`,
-      (rows) => rows.map((r) => `${r.column_name} ${r.data_type}`).join(", ")
-    )
-
   const incrementally = (uniqueKey: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       yield* stage(true)
-      if ((yield* columnsOf(buildTableName(node.name))) !== (yield* columnsOf(node.name))) {
+      if ((yield* storedColumns(buildTableName(node.name))) !== (yield* storedColumns(node.name))) {
         yield* dropStaged
         return yield* asTable("table", "the model's columns changed since the last build: rebuilt in full")
       }
       const matches = uniqueKey.map((k) => `${target}.${quoteIdentifier(k)} = ${staged}.${quoteIdentifier(k)}`)
+      const rows = (yield* hasTombstones)
+        ? `SELECT * EXCLUDE (${deleted}) FROM ${staged} WHERE ${deleted} IS NOT TRUE`
+        : `SELECT * FROM ${staged}`
       const inserted = yield* duck.withTransaction(
         Effect.gen(function* () {
           yield* duck.unsafe(`DELETE FROM ${target} USING ${staged} WHERE ${matches.join(" AND ")}`)
-          const raw = yield* duck.unsafe(`INSERT INTO ${target} BY NAME SELECT * FROM ${staged}`).raw
+          const raw = yield* duck.unsafe(`INSERT INTO ${target} BY NAME ${rows}`).raw
           yield* duck.unsafe(`DROP TABLE ${staged}`)
           return rowsChanged(raw)
         })
@@ -165,7 +197,7 @@ export const build = (
       .withTransaction(
         Effect.andThen(
           kind === "table" ? dropExisting(kind) : Effect.void,
-          duck.unsafe(`CREATE OR REPLACE VIEW ${target} AS ${compileModel(node, () => "", false)}`)
+          duck.unsafe(`CREATE OR REPLACE VIEW ${target} AS ${compileModel(node, () => "", false, runStartedAt)}`)
         )
       )
       .pipe(Effect.as({ incremental: false, rows: null, rowsAffected: null, message: null } satisfies BuildOutcome))

@@ -106,6 +106,16 @@ export interface ColumnDeclaration {
   readonly tests?: ReadonlyArray<GenericTest>
 }
 
+/**
+ * The bookkeeping column of the incremental models: `{{ run_started_at }}` of the run that wrote the
+ * row. A model finds what changed above it since its own last build as the parent rows loaded after
+ * its own latest `_loaded_at` (dbt's `_loaded_at` pattern; runs start strictly one after another).
+ */
+export const LOADED_AT = "_loaded_at"
+export const loadedAtColumn: ColumnDeclaration = {
+  description: "when the model run that wrote this row started (run_started_at); incremental bookkeeping"
+}
+
 export interface SingularTest {
   /** Unique within the model; the test's id is `<model>.<name>`. */
   readonly name: string

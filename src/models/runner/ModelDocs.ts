@@ -58,6 +58,8 @@ export class ModelDocs extends Context.Service<ModelDocs, ModelDocsShape>()("lau
       const manifest = Effect.gen(function* () {
         const lastRuns = new Map((yield* store.latestModelResults).map((r) => [r.model, r]))
         const tests = yield* store.latestTestResults
+        // The compiled SQL as a run starting now would send it.
+        const now = new Date(yield* Clock.currentTimeMillis)
         const freshness = new Map((yield* store.latestFreshness).map((f) => [f.source, f]))
         const models = project.order.flatMap((name): ReadonlyArray<ModelDoc> => {
           const node = project.models.get(name)
@@ -73,9 +75,9 @@ export class ModelDocs extends Context.Service<ModelDocs, ModelDocsShape>()("lau
               description: declaration.description,
               file: node.file,
               rawSql: node.rawSql,
-              compiledSql: compileModel(node, shown, false),
+              compiledSql: compileModel(node, shown, false, now),
               compiledIncrementalSql:
-                declaration.materialized === "incremental" ? compileModel(node, shown, true) : null,
+                declaration.materialized === "incremental" ? compileModel(node, shown, true, now) : null,
               columns: Object.entries(declaration.columns).map(([column, spec]) => ({
                 name: column,
                 description: spec.description,

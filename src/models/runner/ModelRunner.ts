@@ -109,7 +109,8 @@ const make = (config: ModelRunnerConfig) =>
       selector: string | undefined,
       fullRefresh: boolean,
       body: (
-        runId: string
+        runId: string,
+        startedAt: Date
       ) => Effect.Effect<{ readonly value: A; readonly run: (base: ModelRun) => ModelRun }, ModelRunError>
     ): Effect.Effect<{ readonly value: A; readonly run: ModelRun }, ModelRunError> => {
       const refuse = Effect.flatMap(Ref.get(current), (busy) =>
@@ -123,7 +124,10 @@ const make = (config: ModelRunnerConfig) =>
       )
       const logged = Effect.gen(function* () {
         const runId = randomUUID()
-        const startedAt = new Date(yield* Clock.currentTimeMillis)
+        // Strictly after the previous run's start even if the clock stepped back: models stamp the rows
+        // they write with it ({{ run_started_at }}) and their children read what is newer than their own.
+        const previous = yield* store.latestStart
+        const startedAt = new Date(Math.max(yield* Clock.currentTimeMillis, (previous?.getTime() ?? 0) + 1))
         yield* Ref.set(current, { runId, startedAt })
         const base: ModelRun = {
           runId,
@@ -146,7 +150,7 @@ const make = (config: ModelRunnerConfig) =>
             yield* store.finishRun(finished)
             return finished
           })
-        return yield* body(runId).pipe(
+        return yield* body(runId, startedAt).pipe(
           Effect.onExit((exit) => {
             if (Exit.isSuccess(exit)) return Effect.void
             const cancelled = exit.cause.reasons.some((r) => r._tag === "Interrupt")
@@ -165,12 +169,12 @@ const make = (config: ModelRunnerConfig) =>
       )
     }
 
-    const buildOne = (runId: string, name: string, fullRefresh: boolean) =>
+    const buildOne = (runId: string, runStartedAt: Date, name: string, fullRefresh: boolean) =>
       Effect.gen(function* () {
         const node = project.models.get(name)
         if (node === undefined) return yield* Effect.die(`model ${name} vanished from the project`)
         const started = yield* Clock.currentTimeMillis
-        const exit = yield* Effect.exit(build(duck, reader, project, node, fullRefresh))
+        const exit = yield* Effect.exit(build(duck, reader, project, node, fullRefresh, runStartedAt))
         const finished = yield* Clock.currentTimeMillis
         const common = {
           runId,
@@ -199,7 +203,7 @@ const make = (config: ModelRunnerConfig) =>
       const fullRefresh = options.fullRefresh ?? false
       return Effect.gen(function* () {
         const selected = yield* selectModels(project, options.select)
-        return yield* exclusive("run", options.select, fullRefresh, (runId) =>
+        return yield* exclusive("run", options.select, fullRefresh, (runId, runStartedAt) =>
           Effect.gen(function* () {
             const inRun = new Set(selected)
             /** Per model: undefined when it succeeded, else the failed model that stops its descendants. */
@@ -232,7 +236,7 @@ const make = (config: ModelRunnerConfig) =>
                           rowsAffected: null,
                           message: `skipped: upstream model ${failedUpstream} failed`
                         }
-                      : yield* builds.withPermit(buildOne(runId, name, fullRefresh))
+                      : yield* builds.withPermit(buildOne(runId, runStartedAt, name, fullRefresh))
                   yield* store.recordModel(result, position)
                   const outcome = outcomes.get(name)
                   if (outcome !== undefined) {

@@ -116,6 +116,8 @@ const decodeAll =
 export interface RunStoreShape {
   readonly startRun: (run: ModelRunType) => Effect.Effect<void, SqlError.SqlError>
   readonly finishRun: (run: ModelRunType) => Effect.Effect<void, SqlError.SqlError>
+  /** When the latest run started (undefined before the first). */
+  readonly latestStart: Effect.Effect<Date | undefined, SqlError.SqlError>
   /** Records a model's result; `position` is its place in the run's execution order. */
   readonly recordModel: (result: ModelResult, position: number) => Effect.Effect<void, SqlError.SqlError>
   readonly recordTests: (results: ReadonlyArray<TestResult>) => Effect.Effect<void, SqlError.SqlError>
@@ -155,6 +157,11 @@ export class RunStore extends Context.Service<RunStore, RunStoreShape>()("launch
         sql`UPDATE _launchpad_model_runs SET status = ${run.status}, finished_at = ${run.finishedAt},
           duration_ms = ${run.durationMs}, succeeded = ${run.succeeded}, failed = ${run.failed},
           skipped = ${run.skipped} WHERE run_id = ${run.runId}`.pipe(Effect.asVoid)
+
+      const latestStart = Effect.map(
+        sql<{ readonly ms: number | null }>`SELECT epoch_ms(max(started_at)) AS ms FROM _launchpad_model_runs`,
+        ([row]) => (row?.ms === null || row?.ms === undefined ? undefined : new Date(row.ms))
+      )
 
       const recordModel = (r: ModelResult, position: number) =>
         sql`INSERT INTO _launchpad_model_run_results VALUES (${r.runId}, ${position}, ${r.model}, ${r.layer}, ${r.materialized},
@@ -242,6 +249,7 @@ export class RunStore extends Context.Service<RunStore, RunStoreShape>()("launch
       return RunStore.of({
         startRun,
         finishRun,
+        latestStart,
         recordModel,
         recordTests,
         recordFreshness,

@@ -6,6 +6,7 @@
  * | `{{ ref('model_name') }}`                           | the model's relation, `"model_name"`; also a DAG edge         |
  * | `{{ source('lake', 'events') }}` (or `'sessions'`)  | the lake table's live Parquet files, resolved when the model runs (staging models only) |
  * | `{{ this }}`                                        | the model's own relation (for incremental filters)            |
+ * | `{{ run_started_at }}`                              | the run's start as a TIMESTAMPTZ literal (dbt's name); later runs always start later, so a model stamps the rows it writes with it and a child finds what changed since its own last build |
  * | `{{ var('name') }}`                                 | the declaration's `vars[name]` as a SQL literal (see `sqlLiteral`) |
  * | `{% if is_incremental() %} … {% endif %}`           | the body only when the model is incremental, its table exists and the run is not `--full-refresh` (dbt's meaning) |
  * | `{% if not is_incremental() %}`, `{% else %}`       | the negation, and an else branch; blocks nest                 |
@@ -21,6 +22,7 @@ export type TemplateNode =
   | { readonly _tag: "Ref"; readonly model: string; readonly line: number }
   | { readonly _tag: "Source"; readonly source: string; readonly name: string; readonly line: number }
   | { readonly _tag: "This"; readonly line: number }
+  | { readonly _tag: "RunStartedAt"; readonly line: number }
   | { readonly _tag: "Var"; readonly name: string; readonly line: number }
   | {
       readonly _tag: "IfIncremental"
@@ -44,6 +46,7 @@ const TOKEN = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}|\{#[\s\S]*?#\}/g
 const REF = /^\s*ref\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const SOURCE = /^\s*source\(\s*(['"])([^'"]*)\1\s*,\s*(['"])([^'"]*)\3\s*\)\s*$/
 const THIS = /^\s*this\s*$/
+const RUN_STARTED_AT = /^\s*run_started_at\s*$/
 const VAR = /^\s*var\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const IF = /^\s*if\s+(not\s+)?is_incremental\(\)\s*$/
 const ELSE = /^\s*else\s*$/
@@ -92,10 +95,11 @@ export const parseTemplate = (text: string): ParsedTemplate => {
       else if (source !== null) current().push({ _tag: "Source", source: source[2] ?? "", name: source[4] ?? "", line })
       else if (variable !== null) current().push({ _tag: "Var", name: variable[2] ?? "", line })
       else if (THIS.test(expression)) current().push({ _tag: "This", line })
+      else if (RUN_STARTED_AT.test(expression)) current().push({ _tag: "RunStartedAt", line })
       else {
         problems.push({
           line,
-          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table'), var('name') and this`
+          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table'), var('name'), this and run_started_at`
         })
       }
     } else if (tag !== undefined) {
@@ -147,6 +151,8 @@ export interface RenderContext {
   /** The SQL literal of a declared var (the project loader refuses unknown names). */
   readonly var: (name: string) => string
   readonly isIncremental: boolean
+  /** The run's start, a SQL TIMESTAMPTZ literal. */
+  readonly runStartedAt: string
 }
 
 const renderNode = (node: TemplateNode, context: RenderContext): string => {
@@ -159,6 +165,8 @@ const renderNode = (node: TemplateNode, context: RenderContext): string => {
       return context.source(node.source, node.name)
     case "This":
       return context.this
+    case "RunStartedAt":
+      return context.runStartedAt
     case "Var":
       return context.var(node.name)
     case "IfIncremental":

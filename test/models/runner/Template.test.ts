@@ -8,10 +8,20 @@ const context = (isIncremental: boolean) => ({
   source: (source: string, name: string) => `read_parquet('${source}/${name}')`,
   this: '"me"',
   var: (name: string) => `<${name}>`,
-  isIncremental
+  isIncremental,
+  runStartedAt: "TIMESTAMPTZ '2026-03-01 00:00:00+00'"
 })
 
 describe("Template", () => {
+  it("renders run_started_at as the run's timestamp literal", () => {
+    const parsed = parseTemplate("SELECT {{ run_started_at }} AS _loaded_at, {{run_started_at}} AS again")
+    assert.deepStrictEqual(parsed.problems, [])
+    assert.strictEqual(
+      renderTemplate(parsed.nodes, context(false)),
+      "SELECT TIMESTAMPTZ '2026-03-01 00:00:00+00' AS _loaded_at, TIMESTAMPTZ '2026-03-01 00:00:00+00' AS again"
+    )
+  })
+
   it("renders ref, source, this and both branches of is_incremental(), nested, with comments dropped", () => {
     const text = [
       "{# header #}SELECT * FROM {{ ref('a') }} JOIN {{ref(\"b\")}} USING (id)",
@@ -69,7 +79,7 @@ describe("Template", () => {
       {
         line: 2,
         message:
-          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table'), var('name') and this"
+          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table'), var('name'), this and run_started_at"
       },
       { line: 3, message: "unsupported tag {% for x in y %}: the template knows if is_incremental(), else and endif" },
       { line: 4, message: "{% endif %} without {% if %}" },

@@ -10,36 +10,21 @@
   Late events (is_late) stay in the table with no session, as the stream leaves them out.
 
   Incremental (delete+insert on user_id): a user's sessions depend on all of the user's events, so the
-  users with a row the lake received since the last run (a Kafka offset above the highest one kept for
-  its partition), or whose resolved user changed, are recomputed from all their events.
+  users of the stg_events rows loaded since this model's last build (new events, new copies, a changed
+  resolved user) are recomputed from all their events.
 #}
-WITH events AS (
+WITH scoped AS (
   SELECT
     event_id, user_id, resolved_user_id, event_type, occurred_at_corrected, is_late, context_device_type,
     context_utm_source, context_utm_medium, context_utm_campaign, kafka_partition, kafka_offset
   FROM {{ ref('stg_events') }}
+  {% if is_incremental() %}
+  WHERE user_id IN (
+    SELECT user_id FROM {{ ref('stg_events') }}
+    WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+  )
+  {% endif %}
 )
-{% if is_incremental() %}
-, kept AS (
-  SELECT kafka_partition, max(kafka_offset) AS through FROM {{ this }} GROUP BY kafka_partition
-)
-, changed_users AS (
-  SELECT e.user_id
-  FROM events e LEFT JOIN kept k ON e.kafka_partition = k.kafka_partition
-  WHERE k.through IS NULL OR e.kafka_offset > k.through
-  UNION
-  SELECT t.user_id
-  FROM {{ this }} t JOIN {{ ref('stg_identities') }} i ON i.anonymous_id = t.user_id
-  WHERE t.resolved_user_id IS DISTINCT FROM i.user_id
-)
-, scoped AS (
-  SELECT * FROM events WHERE user_id IN (SELECT user_id FROM changed_users)
-)
-{% else %}
-, scoped AS (
-  SELECT * FROM events
-)
-{% endif %}
 , accepted AS (
   SELECT
     user_id,
@@ -113,6 +98,7 @@ SELECT
   e.kafka_partition,
   e.kafka_offset,
   e.user_id || ':' || CAST(a.session_start_ms AS VARCHAR) AS session_key,
-  a.session_start
+  a.session_start,
+  {{ run_started_at }} AS _loaded_at
 FROM scoped e
 LEFT JOIN assigned a ON a.event_id = e.event_id

@@ -1,5 +1,5 @@
 import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
-import { defineModel, notNull, relationships, unique } from "../../runner/Model.ts"
+import { defineModel, loadedAtColumn, notNull, relationships, unique } from "../../runner/Model.ts"
 import { eventColumnDescriptions } from "../staging/stg_events.ts"
 
 const carried = [
@@ -29,7 +29,7 @@ export default defineModel({
     `previous event starts a new session (a gap of exactly ${minutes(SESSION_GAP_MS)} minutes continues it), ` +
     `and so does an event more than ${minutes(SESSION_MAX_MS) / 60} hours after the current session's start ` +
     "(PostHog's cap). Late events keep NULL session columns. Incremental, delete+insert per user_id: the " +
-    "users with new lake rows or a changed resolved user are recomputed from all their events, so an " +
+    "users of the stg_events rows loaded since its last build are recomputed from all their events, so an " +
     "incremental run equals a full refresh (see the SQL).",
   columns: {
     ...Object.fromEntries(
@@ -42,7 +42,8 @@ export default defineModel({
       description: "user_id || ':' || epoch_ms(session_start), as the stream names sessions; NULL for late events",
       tests: [relationships("int_sessions", "session_key")]
     },
-    session_start: { description: "occurred_at_corrected of the session's first event; NULL for late events" }
+    session_start: { description: "occurred_at_corrected of the session's first event; NULL for late events" },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

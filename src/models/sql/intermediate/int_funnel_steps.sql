@@ -4,8 +4,25 @@
   carries its position in its user's whole event sequence (every event type, in (occurred_at_corrected,
   event_id) order), which the funnel modes walk: the next step is a later position, and in strict mode
   the very next one.
+
+  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and their
+  whole sequence is recomputed (a new event shifts the positions after it); one left with no event gets
+  a tombstone.
 #}
-WITH funnel_steps AS (
+WITH
+{% if is_incremental() %}
+changed AS (
+  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+),
+affected_users AS (
+  SELECT resolved_user_id AS user_id FROM changed
+  UNION SELECT user_id FROM changed
+  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
+  WHERE anonymous_id IN (SELECT user_id FROM changed)
+),
+{% endif %}
+funnel_steps AS (
   SELECT
     f.funnel,
     unnest(range(1, len(f.steps) + 1)) AS step_index,
@@ -22,7 +39,17 @@ WITH funnel_steps AS (
     context_utm_source AS utm_source,
     row_number() OVER (PARTITION BY resolved_user_id ORDER BY occurred_at_corrected, event_id) AS user_event_seq
   FROM {{ ref('stg_events') }}
+  {% if is_incremental() %}
+  WHERE resolved_user_id IN (SELECT user_id FROM affected_users)
+  {% endif %}
 )
-SELECT s.funnel, s.step_index, e.*
-FROM events e
-JOIN funnel_steps s ON s.event_type = e.event_type
+, steps AS (
+  SELECT s.funnel, s.step_index, e.*, {{ run_started_at }} AS _loaded_at
+  FROM events e
+  JOIN funnel_steps s ON s.event_type = e.event_type
+)
+SELECT * FROM steps
+{% if is_incremental() %}
+UNION ALL BY NAME
+SELECT user_id, true AS _deleted FROM affected_users WHERE user_id NOT IN (SELECT user_id FROM steps)
+{% endif %}

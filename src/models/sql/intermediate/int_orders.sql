@@ -1,6 +1,10 @@
 {#
   Orders counted once: a purchase event per order_id, the first in (occurred_at_corrected, event_id)
   order (a client that fires purchase twice for one order sends two event ids with one order id).
+
+  Incremental (delete+insert on order_id): the orders of the purchase rows stg_events loaded since this
+  model's last build are recomputed from all their purchase events (an order never disappears: events
+  are only added, or replaced by their own copy).
 #}
 SELECT
   prop_order_id AS order_id,
@@ -17,7 +21,15 @@ SELECT
   context_utm_source AS utm_source,
   context_utm_medium AS utm_medium,
   context_utm_campaign AS utm_campaign,
-  count(*) OVER (PARTITION BY prop_order_id)::INTEGER AS purchase_events
+  count(*) OVER (PARTITION BY prop_order_id)::INTEGER AS purchase_events,
+  {{ run_started_at }} AS _loaded_at
 FROM {{ ref('stg_events') }}
 WHERE event_type = {{ var('purchase_event') }} AND prop_order_id IS NOT NULL
+  {% if is_incremental() %}
+  AND prop_order_id IN (
+    SELECT prop_order_id FROM {{ ref('stg_events') }}
+    WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+      AND event_type = {{ var('purchase_event') }}
+  )
+  {% endif %}
 QUALIFY row_number() OVER (PARTITION BY prop_order_id ORDER BY occurred_at_corrected, event_id) = 1

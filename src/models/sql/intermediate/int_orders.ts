@@ -1,17 +1,19 @@
 import { DeviceType } from "../../../domain/Envelope.ts"
 import { PURCHASE_EVENT } from "../../../domain/Metrics.ts"
-import { acceptedValues, defineModel, notNull, unique } from "../../runner/Model.ts"
+import { acceptedValues, defineModel, loadedAtColumn, notNull, unique } from "../../runner/Model.ts"
 
 export default defineModel({
   name: "int_orders",
   layer: "intermediate",
-  materialized: "table",
+  materialized: "incremental",
+  uniqueKey: ["order_id"],
   description:
     `Orders counted once by order_id: one row per prop_order_id of the ${PURCHASE_EVENT} events, taken from the ` +
     "first such event in (occurred_at_corrected, event_id) order (a second purchase event for the same order, " +
     "with its own event_id, is a client double-fire and is not counted again; purchase_events says how many " +
     "there were). Revenue is the order total in its currency (tax and shipping included); the device and utm " +
-    "are the purchase event's context.",
+    "are the purchase event's context." +
+    " Incremental, delete+insert of the orders whose purchase events changed since its last build.",
   columns: {
     order_id: { description: "the order", tests: [unique(), notNull()] },
     event_id: { description: "the purchase event the order is taken from", tests: [unique(), notNull()] },
@@ -27,7 +29,8 @@ export default defineModel({
     utm_source: { description: "utm_source of the purchase event's context" },
     utm_medium: { description: "utm_medium of the purchase event's context" },
     utm_campaign: { description: "utm_campaign of the purchase event's context" },
-    purchase_events: { description: "purchase events carrying this order_id (1 unless the client fired twice)" }
+    purchase_events: { description: "purchase events carrying this order_id (1 unless the client fired twice)" },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

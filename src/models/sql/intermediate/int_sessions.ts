@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from "../../../domain/Catalog.ts"
 import { DeviceType } from "../../../domain/Envelope.ts"
 import { SESSION_GAP_MS, SESSION_MAX_MS } from "../../../domain/SessionRecord.ts"
-import { acceptedValues, defineModel, notNull, unique } from "../../runner/Model.ts"
+import { acceptedValues, defineModel, loadedAtColumn, notNull, unique } from "../../runner/Model.ts"
 
 const minutes = (ms: number) => ms / 60_000
 
@@ -25,7 +25,8 @@ const sessionColumns = [
 export default defineModel({
   name: "int_sessions",
   layer: "intermediate",
-  materialized: "table",
+  materialized: "incremental",
+  uniqueKey: ["user_id"],
   description:
     "One row per session, computed from the events by ARCHITECTURE.md's rules (Stream semantics: Sessions) (int_events_sessionized: per user_id in " +
     `(occurred_at_corrected, event_id) order over the events that are not late, a gap of more than ` +
@@ -33,7 +34,8 @@ export default defineModel({
     "new session). For the same events it equals the stream's closed sessions (lake/sessions, stg_sessions) " +
     "column for column; it also holds the sessions the stream has not closed yet (the watermark has not " +
     "passed their last event + the gap). Attributes come from the session's first event; duration = last − " +
-    "first event time (PostHog's session duration).",
+    "first event time (PostHog's session duration). Incremental, delete+insert per user_id: the sessions of the " +
+    "users int_events_sessionized recomputed since this model's last build.",
   columns: {
     session_key: {
       description: "user_id || ':' || epoch_ms(session_start), as the stream names sessions",
@@ -57,7 +59,8 @@ export default defineModel({
     is_converted: { description: "has a purchase event" },
     kafka_partition: { description: "events_raw partition of the first event's kept copy" },
     duration_s: { description: "session_end − session_start in seconds" },
-    session_date: { description: "UTC date of session_start" }
+    session_date: { description: "UTC date of session_start" },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

@@ -1,10 +1,40 @@
-SELECT
-  resolved_user_id AS user_id,
-  event_date,
-  count(*) AS events,
-  count(DISTINCT session_id) AS sessions,
-  min(occurred_at_corrected) AS first_event_at,
-  max(occurred_at_corrected) AS last_event_at,
-  arg_min(context_device_type, (occurred_at_corrected, event_id)) AS first_device_type
-FROM {{ ref('stg_events') }}
-GROUP BY resolved_user_id, event_date
+{#
+  Incremental (delete+insert on user_id, every day of the user): the users whose rows can change since
+  this model's last build are those of the stg_events rows loaded after it: each row's resolved user,
+  its own id (counted as itself before an identify) and every user its id was ever identified as. They
+  are recomputed from all their events; one left with no event (merged into another) gets a tombstone.
+#}
+WITH
+{% if is_incremental() %}
+changed AS (
+  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+),
+affected_users AS (
+  SELECT resolved_user_id AS user_id FROM changed
+  UNION SELECT user_id FROM changed
+  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
+  WHERE anonymous_id IN (SELECT user_id FROM changed)
+),
+{% endif %}
+days AS (
+  SELECT
+    resolved_user_id AS user_id,
+    event_date,
+    count(*) AS events,
+    count(DISTINCT session_id) AS sessions,
+    min(occurred_at_corrected) AS first_event_at,
+    max(occurred_at_corrected) AS last_event_at,
+    arg_min(context_device_type, (occurred_at_corrected, event_id)) AS first_device_type,
+    {{ run_started_at }} AS _loaded_at
+  FROM {{ ref('stg_events') }}
+  {% if is_incremental() %}
+  WHERE resolved_user_id IN (SELECT user_id FROM affected_users)
+  {% endif %}
+  GROUP BY resolved_user_id, event_date
+)
+SELECT * FROM days
+{% if is_incremental() %}
+UNION ALL BY NAME
+SELECT user_id, true AS _deleted FROM affected_users WHERE user_id NOT IN (SELECT user_id FROM days)
+{% endif %}

@@ -1,13 +1,15 @@
 import { DeviceType } from "../../../domain/Envelope.ts"
-import { acceptedValues, defineModel, notNull } from "../../runner/Model.ts"
+import { acceptedValues, defineModel, loadedAtColumn, notNull } from "../../runner/Model.ts"
 
 export default defineModel({
   name: "int_user_days",
   layer: "intermediate",
-  materialized: "view",
+  materialized: "incremental",
+  uniqueKey: ["user_id"],
   description:
     "One row per resolved user and UTC day with at least one event (stg_events): the day's events, distinct client " +
-    "sessions, first and last event time, and the device of the day's first event (ties broken by event_id).",
+    "sessions, first and last event time, and the device of the day's first event (ties broken by event_id). " +
+    "Incremental, delete+insert of every day of the users whose events changed since its last build (see the SQL).",
   columns: {
     user_id: { description: "the resolved user (stg_events.resolved_user_id)", tests: [notNull()] },
     event_date: { description: "UTC date of the events", tests: [notNull()] },
@@ -18,7 +20,8 @@ export default defineModel({
     first_device_type: {
       description: "context_device_type of the day's first event",
       tests: [acceptedValues(DeviceType.literals)]
-    }
+    },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

@@ -1,9 +1,33 @@
-WITH events AS (
+{#
+  Incremental (delete+insert on user_id): the affected users are found as in int_user_days (the
+  resolved user, own id and every identified-as id of each stg_events row loaded since this model's
+  last build) and recomputed from all their events; one left with no event gets a tombstone.
+#}
+WITH
+{% if is_incremental() %}
+changed AS (
+  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+),
+affected_users AS (
+  SELECT resolved_user_id AS user_id FROM changed
+  UNION SELECT user_id FROM changed
+  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
+  WHERE anonymous_id IN (SELECT user_id FROM changed)
+),
+{% endif %}
+events AS (
   SELECT * FROM {{ ref('stg_events') }}
+  {% if is_incremental() %}
+  WHERE resolved_user_id IN (SELECT user_id FROM affected_users)
+  {% endif %}
 )
 , sessions AS (
   SELECT resolved_user_id AS user_id, count(*)::INTEGER AS sessions
   FROM {{ ref('int_sessions') }}
+  {% if is_incremental() %}
+  WHERE resolved_user_id IN (SELECT user_id FROM affected_users)
+  {% endif %}
   GROUP BY resolved_user_id
 )
 , journeys AS (
@@ -27,9 +51,17 @@ WITH events AS (
   FROM events
   GROUP BY resolved_user_id
 )
-SELECT
-  j.*,
-  coalesce(CAST(j.first_completed_at AS DATE) = j.first_seen_date, false) AS completed_on_first_day,
-  coalesce(s.sessions, 0) AS sessions
-FROM journeys j
-LEFT JOIN sessions s USING (user_id)
+, final AS (
+  SELECT
+    j.*,
+    coalesce(CAST(j.first_completed_at AS DATE) = j.first_seen_date, false) AS completed_on_first_day,
+    coalesce(s.sessions, 0) AS sessions,
+    {{ run_started_at }} AS _loaded_at
+  FROM journeys j
+  LEFT JOIN sessions s USING (user_id)
+)
+SELECT * FROM final
+{% if is_incremental() %}
+UNION ALL BY NAME
+SELECT user_id, true AS _deleted FROM affected_users WHERE user_id NOT IN (SELECT user_id FROM final)
+{% endif %}

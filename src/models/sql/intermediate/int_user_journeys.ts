@@ -1,18 +1,19 @@
 import { DeviceType } from "../../../domain/Envelope.ts"
 import { CONFIGURATOR_EVENTS, PURCHASE_EVENT } from "../../../domain/Metrics.ts"
-import { acceptedValues, defineModel, notNull, unique } from "../../runner/Model.ts"
+import { acceptedValues, defineModel, loadedAtColumn, notNull, unique } from "../../runner/Model.ts"
 
 export default defineModel({
   name: "int_user_journeys",
   layer: "intermediate",
-  materialized: "table",
+  materialized: "incremental",
+  uniqueKey: ["user_id"],
   description:
     "One row per resolved user (stg_events.resolved_user_id) with the milestones of their journey: first and last " +
     "event, active days, the first event's device and utm (the acquisition: NULL utm = direct), the first time " +
     `they started (${CONFIGURATOR_EVENTS.started}), completed (${CONFIGURATOR_EVENTS.completed}) and shared ` +
     `(${CONFIGURATOR_EVENTS.shared}) the configurator and bought (${PURCHASE_EVENT}), orders (distinct order_id), ` +
     "sessions (int_sessions of the user's ids). 'First' is in (occurred_at_corrected, event_id) order; every event " +
-    "counts, late ones included.",
+    "counts, late ones included. Incremental, delete+insert of the users whose events changed since its last build.",
   columns: {
     user_id: { description: "the resolved user", tests: [unique(), notNull()] },
     first_seen_at: { description: "occurred_at_corrected of the user's first event", tests: [notNull()] },
@@ -37,7 +38,8 @@ export default defineModel({
       description: `the user's first ${CONFIGURATOR_EVENTS.completed} is on their first-seen UTC day`,
       tests: [notNull()]
     },
-    sessions: { description: "sessions (int_sessions) of the user's ids" }
+    sessions: { description: "sessions (int_sessions) of the user's ids" },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

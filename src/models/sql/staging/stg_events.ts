@@ -7,6 +7,7 @@ import {
   type ColumnDeclaration,
   defineModel,
   type GenericTest,
+  loadedAtColumn,
   notNull,
   unique
 } from "../../runner/Model.ts"
@@ -59,7 +60,8 @@ export default defineModel({
     "prop_traits, prop_filters); the corrected event time occurred_at_corrected (the client's occurred_at " +
     "shifted by its clock skew, received_at − sent_at, and never after received_at: PostHog's correction), " +
     "event_date = its UTC date; and resolved_user_id, the user every model counts (stg_identities). " +
-    "Incremental on event_id; an incremental run gives what a full refresh gives (see the SQL).",
+    "Incremental on event_id: a run reads the lake rows received since the last one (see the SQL) and gives what a " +
+    "full refresh gives.",
   columns: {
     ...Object.fromEntries(Object.keys(eventColumnDescriptions).map((name) => [name, described(name)])),
     event_id: described("event_id", [unique(), notNull()]),
@@ -68,7 +70,8 @@ export default defineModel({
     context_device_type: described("context_device_type", [acceptedValues(DeviceType.literals)]),
     occurred_at_corrected: described("occurred_at_corrected", [notNull()]),
     event_date: described("event_date", [notNull()]),
-    resolved_user_id: described("resolved_user_id", [notNull()])
+    resolved_user_id: described("resolved_user_id", [notNull()]),
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {

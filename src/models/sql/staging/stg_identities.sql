@@ -8,7 +8,8 @@ SELECT
   arg_min(user_id, (occurred_at_corrected, event_id)) AS user_id,
   min(occurred_at_corrected) AS identified_at,
   count(DISTINCT event_id)::INTEGER AS identify_events,
-  count(DISTINCT user_id)::INTEGER AS linked_user_ids
+  count(DISTINCT user_id)::INTEGER AS linked_user_ids,
+  list_sort(list(DISTINCT user_id)) AS linked_user_id_list
 FROM {{ source('lake', 'events') }}
 WHERE event_type = 'identify'
   AND anonymous_id IS NOT NULL

@@ -26,6 +26,11 @@ export default defineModel({
     linked_user_ids: {
       description:
         "distinct user ids this anonymous id was identified as; above 1 means a shared device, and only the first is used"
+    },
+    linked_user_id_list: {
+      description:
+        "those user ids, sorted: every user the anonymous id's events were ever resolved to (an identify that arrives " +
+        "late can move them to an earlier one), which the incremental models recompute when its events change"
     }
   },
   tests: [
