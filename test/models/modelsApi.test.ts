@@ -60,6 +60,7 @@ describe("model endpoints", () => {
       ["fct_daily_activity", "success"],
       ["int_user_days", "success"],
       ["stg_events", "success"],
+      ["stg_events_deduplicated", "success"],
       ["stg_identities", "success"]
     ])
 
@@ -91,12 +92,12 @@ describe("model endpoints", () => {
       const answer = await call(open.baseUrl, "/api/v1/models/test", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ select: "stg_events" })
+        body: JSON.stringify({ select: "stg_events_deduplicated" })
       })
       if (answer.status === 409) continue
       expect(answer.status).toBe(200)
       const report = answer.body as { ok: boolean; tests: ReadonlyArray<{ test_id: string; status: string }> }
-      expect(report.tests.map((t) => t.test_id)).toContain("unique.stg_events.event_id")
+      expect(report.tests.map((t) => t.test_id)).toContain("unique.stg_events_deduplicated.event_id")
       expect(report.tests.every((t) => t.status === "pass")).toBe(true)
       break
     }

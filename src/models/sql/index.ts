@@ -7,11 +7,15 @@ import type { ModelDeclaration } from "../runner/Model.ts"
 import type { SourceDeclaration } from "../runner/Source.ts"
 import intEventsSessionized from "./intermediate/int_events_sessionized.ts"
 import intExperimentExposures from "./intermediate/int_experiment_exposures.ts"
+import intFunnelAttempts from "./intermediate/int_funnel_attempts.ts"
 import intFunnelSteps from "./intermediate/int_funnel_steps.ts"
+import intOrderTouches from "./intermediate/int_order_touches.ts"
 import intOrders from "./intermediate/int_orders.ts"
 import intSessions from "./intermediate/int_sessions.ts"
 import intUserDays from "./intermediate/int_user_days.ts"
+import intUserDeviceDays from "./intermediate/int_user_device_days.ts"
 import intUserJourneys from "./intermediate/int_user_journeys.ts"
+import intUserProducts from "./intermediate/int_user_products.ts"
 import dimDate from "./marts/dim_date.ts"
 import dimProducts from "./marts/dim_products.ts"
 import dimUsers from "./marts/dim_users.ts"
@@ -28,20 +32,26 @@ import martCampaignAttribution from "./marts/mart_campaign_attribution.ts"
 import martUserSegments from "./marts/mart_user_segments.ts"
 import { sources } from "./sources.ts"
 import stgEvents from "./staging/stg_events.ts"
+import stgEventsDeduplicated from "./staging/stg_events_deduplicated.ts"
 import stgIdentities from "./staging/stg_identities.ts"
 import stgSessions from "./staging/stg_sessions.ts"
 
 export const modelDeclarations: ReadonlyArray<ModelDeclaration> = [
   stgIdentities,
+  stgEventsDeduplicated,
   stgEvents,
   stgSessions,
   intEventsSessionized,
   intSessions,
   intUserDays,
+  intUserDeviceDays,
   intUserJourneys,
+  intUserProducts,
   intFunnelSteps,
+  intFunnelAttempts,
   intExperimentExposures,
   intOrders,
+  intOrderTouches,
   dimUsers,
   dimDate,
   dimProducts,

@@ -23,38 +23,40 @@ describe("the models' data tests", () => {
     })
   )
 
-  it.effect("an event timed after its receipt fails stg_events' test, naming the event; the rest pass", () =>
-    Effect.gen(function* () {
-      const dataDir = yield* tempDataDir
-      yield* Effect.gen(function* () {
-        const runner = yield* ModelRunner
-        // Ingest never writes this (it clamps the corrected time to received_at); a foreign producer could.
-        const future = pageView({ user: "u", at: D + 10 * HOUR, receivedAt: D + 9 * HOUR })
-        yield* writeEvents(0, 0, [pageView({ user: "u", at: D + 8 * HOUR }), future])
-        const run = yield* runner.run()
-        assert.isTrue(run.results.every((r) => r.status === "success"))
-        const report = yield* runner.test({ failingRows: 5 })
-        assert.isFalse(report.ok)
-        const failing = report.tests.filter((t) => t.status !== "pass")
-        assert.deepStrictEqual(
-          failing.map((t) => [t.testId, t.status, t.failures, t.failingRows]),
-          [
+  it.effect(
+    "an event timed after its receipt fails stg_events_deduplicated's test, naming the event; the rest pass",
+    () =>
+      Effect.gen(function* () {
+        const dataDir = yield* tempDataDir
+        yield* Effect.gen(function* () {
+          const runner = yield* ModelRunner
+          // Ingest never writes this (it clamps the corrected time to received_at); a foreign producer could.
+          const future = pageView({ user: "u", at: D + 10 * HOUR, receivedAt: D + 9 * HOUR })
+          yield* writeEvents(0, 0, [pageView({ user: "u", at: D + 8 * HOUR }), future])
+          const run = yield* runner.run()
+          assert.isTrue(run.results.every((r) => r.status === "success"))
+          const report = yield* runner.test({ failingRows: 5 })
+          assert.isFalse(report.ok)
+          const failing = report.tests.filter((t) => t.status !== "pass")
+          assert.deepStrictEqual(
+            failing.map((t) => [t.testId, t.status, t.failures, t.failingRows]),
             [
-              "singular.stg_events.corrected_time_not_after_receipt",
-              "fail",
-              1,
               [
-                {
-                  event_id: future.event_id,
-                  occurred_at_corrected: new Date(D + 10 * HOUR).toISOString(),
-                  received_at: new Date(D + 9 * HOUR).toISOString()
-                }
+                "singular.stg_events_deduplicated.corrected_time_not_after_receipt",
+                "fail",
+                1,
+                [
+                  {
+                    event_id: future.event_id,
+                    occurred_at_corrected: new Date(D + 10 * HOUR).toISOString(),
+                    received_at: new Date(D + 9 * HOUR).toISOString()
+                  }
+                ]
               ]
             ]
-          ]
-        )
-      }).pipe(Effect.provide(runnerLayer(dataDir)))
-    })
+          )
+        }).pipe(Effect.provide(runnerLayer(dataDir)))
+      })
   )
 
   it.effect("a model that cannot build reports the error, skips its descendants and keeps its previous table", () =>

@@ -173,7 +173,11 @@ describe("incremental models", () => {
           yield* runner.run()
           const afterSecond = yield* snapshot(true)
           for (const { name } of modelDeclarations) {
-            assert.deepStrictEqual(afterSecond[name], afterIncremental[name], `a second incremental run changed ${name}`)
+            assert.deepStrictEqual(
+              afterSecond[name],
+              afterIncremental[name],
+              `a second incremental run changed ${name}`
+            )
           }
           const withoutLoadedAt = yield* snapshot(false)
           yield* runner.run({ fullRefresh: true })

@@ -49,8 +49,14 @@ describe("model registry", () => {
   it.effect("the project loads without problems, the identity map and the events at the root", () =>
     Effect.gen(function* () {
       const project = yield* loadProject(realProject)
-      assert.deepStrictEqual(project.order.slice(0, 3), ["stg_identities", "stg_events", "stg_sessions"])
-      assert.deepStrictEqual(project.models.get("stg_events")?.sources, ["lake.events"])
+      assert.deepStrictEqual(project.order.slice(0, 4), [
+        "stg_events_deduplicated",
+        "stg_identities",
+        "stg_events",
+        "stg_sessions"
+      ])
+      assert.deepStrictEqual(project.models.get("stg_events_deduplicated")?.sources, ["lake.events"])
+      assert.deepStrictEqual(project.models.get("stg_events")?.parents, ["stg_events_deduplicated", "stg_identities"])
       assert.deepStrictEqual(project.models.get("stg_sessions")?.sources, ["lake.sessions"])
       assert.deepStrictEqual(project.models.get("fct_daily_activity")?.parents, ["int_user_days"])
       // Only staging reads the lake.
@@ -88,10 +94,10 @@ describe("model registry", () => {
     assert.deepStrictEqual(Object.keys(stgSessions.columns).sort(), sessionsTable.columns.map((c) => c.name).sort())
   })
 
-  it("stg_events types purchase items with the catalog's item fields", () => {
+  it("stg_events_deduplicated types purchase items with the catalog's item fields", () => {
     const ast = SchemaAST.toType(PurchaseItem.ast)
     const fields = SchemaAST.isObjects(ast) ? ast.propertySignatures.map((p) => String(p.name)) : []
-    const sql = readFileSync(path.join(modelsDirectory, "staging", "stg_events.sql"), "utf8")
+    const sql = readFileSync(path.join(modelsDirectory, "staging", "stg_events_deduplicated.sql"), "utf8")
     const struct = /STRUCT\(([^)]*)\)\[\]/.exec(sql)?.[1] ?? ""
     assert.deepStrictEqual(
       struct.split(",").map((f) => f.trim().split(/\s+/)[0]),

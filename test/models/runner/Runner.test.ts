@@ -112,15 +112,16 @@ describe("model runner on the example models", () => {
         assert.deepStrictEqual(
           first.results.map((r) => [r.model, r.status, r.incremental, r.rows, r.rowsAffected]),
           [
+            ["stg_events_deduplicated", "success", false, 6, 6],
             ["stg_identities", "success", false, 0, 0],
-            ["stg_events", "success", false, 6, 6],
-            ["int_user_days", "success", false, null, null],
+            ["stg_events", "success", false, null, null],
+            ["int_user_days", "success", false, 5, 5],
             ["fct_daily_activity", "success", false, 2, 2]
           ]
         )
         assert.deepStrictEqual(
           [first.run.status, first.run.succeeded, first.run.failed, first.run.skipped],
-          ["success", 4, 0, 0]
+          ["success", 5, 0, 0]
         )
         // id1: the first copy (p0 o0); id2: the copy received first (p1 o3).
         assert.deepStrictEqual(yield* kept, [
@@ -165,13 +166,15 @@ describe("model runner on the example models", () => {
         yield* secondBatch
         const second = yield* runner.run({ select: EXAMPLES })
         // Partition 0 kept offsets up to 2, so offsets 3–6 are new: ids 1 (the copy at 3), 7, 5 and 6 are
-        // recomputed from all their copies and re-inserted.
+        // recomputed from their kept row and new copies; only 7 (new) and 6 (a new copy wins) are rewritten.
+        // int_user_days recomputes the users of those rows, ada (2 days) and cy (1 day).
         assert.deepStrictEqual(
           second.results.map((r) => [r.model, r.incremental, r.rows, r.rowsAffected]),
           [
-            ["stg_identities", false, 0, 0],
-            ["stg_events", true, 7, 4],
-            ["int_user_days", false, null, null],
+            ["stg_events_deduplicated", true, 7, 2],
+            ["stg_identities", true, 0, 0],
+            ["stg_events", false, null, null],
+            ["int_user_days", true, 5, 3],
             ["fct_daily_activity", false, 2, 2]
           ]
         )
@@ -201,13 +204,15 @@ describe("model runner on the example models", () => {
         // Nothing new: the incremental build selects no rows and every table stays as it was.
         const stgBefore = yield* sql`SELECT * FROM stg_events ORDER BY event_id`
         const third = yield* runner.run({ select: EXAMPLES })
-        assert.deepStrictEqual(third.results[1]?.rowsAffected, 0)
+        assert.deepStrictEqual(third.results[0]?.rowsAffected, 0)
         assert.deepStrictEqual(yield* sql`SELECT * FROM stg_events ORDER BY event_id`, stgBefore)
         assert.deepStrictEqual(yield* daily, afterSecond)
-        // A full refresh gives the same table.
+        // A full refresh gives the same table (each row's _loaded_at becomes the refresh's run).
+        const rows = sql`SELECT * EXCLUDE (_loaded_at) FROM stg_events ORDER BY event_id`
+        const incrementalRows = yield* rows
         const full = yield* runner.run({ select: EXAMPLES, fullRefresh: true })
-        assert.deepStrictEqual(full.results[1]?.incremental, false)
-        assert.deepStrictEqual(yield* sql`SELECT * FROM stg_events ORDER BY event_id`, stgBefore)
+        assert.deepStrictEqual(full.results[0]?.incremental, false)
+        assert.deepStrictEqual(yield* rows, incrementalRows)
       }).pipe(Effect.provide(runnerLayer(dataDir)))
     })
   )
@@ -219,11 +224,11 @@ describe("model runner on the example models", () => {
         const runner = yield* ModelRunner
         const docs = yield* ModelDocs
         yield* TestClock.setTime(D)
-        const untested = yield* runner.test({ select: "stg_events" })
+        const untested = yield* runner.test({ select: "stg_events_deduplicated" })
         assert.isFalse(untested.ok)
         assert.deepStrictEqual(
           [...new Set(untested.tests.map((t) => `${t.status}: ${t.message}`))],
-          ["error: model stg_events has not been built (run it first)"]
+          ["error: model stg_events_deduplicated has not been built (run it first)"]
         )
         assert.deepStrictEqual(
           untested.freshness.map((f) => [f.source, f.status, f.message]),
@@ -237,8 +242,8 @@ describe("model runner on the example models", () => {
         const newest = D + DAY_MS + 13 * HOUR_MS
         yield* TestClock.setTime(newest + 30 * MIN)
         const tested = yield* runner.test({ select: EXAMPLES })
-        // stg_identities 5, stg_events 11, int_user_days 4, fct_daily_activity 4.
-        assert.strictEqual(tested.tests.length, 24)
+        // stg_identities 5, stg_events_deduplicated 9, stg_events 1, int_user_days 4, fct_daily_activity 4.
+        assert.strictEqual(tested.tests.length, 23)
         assert.deepStrictEqual(
           tested.tests.filter((t) => t.status !== "pass"),
           []
@@ -272,7 +277,7 @@ describe("model runner on the example models", () => {
             ["test", "error", "int_user_days"],
             ["test", "success", EXAMPLES],
             ["run", "success", EXAMPLES],
-            ["test", "error", "stg_events"]
+            ["test", "error", "stg_events_deduplicated"]
           ]
         )
         const logged = yield* docs.runResults(run.run.runId)
@@ -280,35 +285,42 @@ describe("model runner on the example models", () => {
         assert.deepStrictEqual(logged?.run, run.run)
 
         const manifest = yield* docs.manifest
-        const stg = manifest.models.find((m) => m.name === "stg_events")
+        const stg = manifest.models.find((m) => m.name === "stg_events_deduplicated")
         const mart = manifest.models.find((m) => m.name === "fct_daily_activity")
-        const examples = ["stg_identities", "stg_events", "int_user_days", "fct_daily_activity"]
+        const examples = [
+          "stg_identities",
+          "stg_events_deduplicated",
+          "stg_events",
+          "int_user_days",
+          "fct_daily_activity"
+        ]
         assert.deepStrictEqual(
           manifest.models.filter((m) => examples.includes(m.name)).map((m) => [m.name, m.parents, m.sources]),
           [
+            ["stg_events_deduplicated", [], ["lake.events"]],
             ["stg_identities", [], ["lake.events"]],
-            ["stg_events", ["stg_identities"], ["lake.events"]],
-            ["int_user_days", ["stg_events"], []],
+            ["stg_events", ["stg_events_deduplicated", "stg_identities"], []],
+            ["int_user_days", ["stg_events", "stg_identities"], []],
             ["fct_daily_activity", ["int_user_days"], []]
           ]
         )
-        assert.isTrue(stg?.children.includes("int_user_days"))
+        assert.deepStrictEqual(stg?.children, ["stg_events"])
         assert.deepStrictEqual(mart?.children, [])
-        assert.strictEqual(stg?.file, "src/models/sql/staging/stg_events.sql")
+        assert.strictEqual(stg?.file, "src/models/sql/staging/stg_events_deduplicated.sql")
         assert.include(stg?.rawSql, "{{ source('lake', 'events') }}")
         assert.include(stg?.compiledSql, `read_parquet('${dataDir}/lake/events/**/*.parquet'`)
-        assert.notInclude(stg?.compiledSql, "kept AS")
-        assert.include(stg?.compiledIncrementalSql, 'FROM "stg_events" GROUP BY kafka_partition')
+        assert.notInclude(stg?.compiledSql, "watermarks AS")
+        assert.include(stg?.compiledIncrementalSql, 'LEFT JOIN "stg_events_deduplicated" t')
         assert.deepStrictEqual(stg?.uniqueKey, ["event_id"])
         assert.deepStrictEqual(
           stg?.columns.find((c) => c.name === "event_id")?.tests.map((t) => t.testId),
-          ["unique.stg_events.event_id", "not_null.stg_events.event_id"]
+          ["unique.stg_events_deduplicated.event_id", "not_null.stg_events_deduplicated.event_id"]
         )
         assert.strictEqual(
           stg?.columns.find((c) => c.name === "context_device_type")?.description,
           "form factor of the device"
         )
-        assert.deepStrictEqual(mart?.lastRun, run.results[3])
+        assert.deepStrictEqual(mart?.lastRun, run.results[4])
         assert.deepStrictEqual(
           mart?.tests.map((t) => [t.testId, t.status]),
           [
@@ -321,7 +333,7 @@ describe("model runner on the example models", () => {
         assert.deepStrictEqual(
           manifest.sources.map((s) => [s.id, s.children, s.freshness?.status ?? null]),
           [
-            ["lake.events", ["stg_identities", "stg_events"], "error"],
+            ["lake.events", ["stg_events_deduplicated", "stg_identities"], "error"],
             ["lake.sessions", ["stg_sessions"], null]
           ]
         )

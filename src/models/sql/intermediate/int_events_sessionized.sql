@@ -10,19 +10,28 @@
   Late events (is_late) stay in the table with no session, as the stream leaves them out.
 
   Incremental (delete+insert on user_id): a user's sessions depend on all of the user's events, so the
-  users of the stg_events rows loaded since this model's last build (new events, new copies, a changed
-  resolved user) are recomputed from all their events.
+  users of the events loaded since this model's last build (new events, new first copies), and the
+  anonymous ids whose identity mapping changed since (their resolved_user_id), are recomputed from all
+  their events.
 #}
-WITH scoped AS (
+WITH
+{% if is_incremental() %}
+since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
+),
+changed_users AS (
+  SELECT user_id FROM {{ ref('stg_events') }} WHERE _loaded_at > (SELECT loaded_at FROM since)
+  UNION
+  SELECT anonymous_id FROM {{ ref('stg_identities') }} WHERE _loaded_at > (SELECT loaded_at FROM since)
+),
+{% endif %}
+scoped AS (
   SELECT
     event_id, user_id, resolved_user_id, event_type, occurred_at_corrected, is_late, context_device_type,
     context_utm_source, context_utm_medium, context_utm_campaign, kafka_partition, kafka_offset
   FROM {{ ref('stg_events') }}
   {% if is_incremental() %}
-  WHERE user_id IN (
-    SELECT user_id FROM {{ ref('stg_events') }}
-    WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
-  )
+  WHERE user_id IN (SELECT user_id FROM changed_users)
   {% endif %}
 )
 , accepted AS (

@@ -4,15 +4,15 @@
 #}
 WITH
 {% if is_incremental() %}
-changed AS (
-  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
 ),
 affected_users AS (
-  SELECT resolved_user_id AS user_id FROM changed
-  UNION SELECT user_id FROM changed
-  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
-  WHERE anonymous_id IN (SELECT user_id FROM changed)
+  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
+  UNION
+  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
 ),
 {% endif %}
 exposures AS (
@@ -31,7 +31,7 @@ exposures AS (
     AND resolved_user_id IN (SELECT user_id FROM affected_users)
     {% endif %}
 )
-, users AS (
+, exposed AS (
   SELECT
     experiment_key,
     user_id,
@@ -40,10 +40,24 @@ exposures AS (
     arg_min(context_device_type, (occurred_at_corrected, event_id)) AS device_type,
     count(*)::INTEGER AS exposure_events,
     count(DISTINCT variant)::INTEGER AS variants_seen,
-    count(DISTINCT variant) > 1 AS is_excluded,
-    {{ run_started_at }} AS _loaded_at
+    count(DISTINCT variant) > 1 AS is_excluded
   FROM exposures
   GROUP BY experiment_key, user_id
+)
+, metrics AS (
+  SELECT unnest({{ var('metrics') }}, recursive := true)
+)
+, conversions AS (
+  SELECT x.experiment_key, x.user_id, list_sort(list(DISTINCT m.metric)) AS converted_metrics
+  FROM exposed x
+  JOIN {{ ref('stg_events') }} e ON e.resolved_user_id = x.user_id AND e.occurred_at_corrected >= x.first_exposed_at
+  JOIN metrics m ON m.event_type = e.event_type
+  GROUP BY x.experiment_key, x.user_id
+)
+, users AS (
+  SELECT x.*, coalesce(c.converted_metrics, []) AS converted_metrics, {{ run_started_at }} AS _loaded_at
+  FROM exposed x
+  LEFT JOIN conversions c USING (experiment_key, user_id)
 )
 SELECT * FROM users
 {% if is_incremental() %}

@@ -1,5 +1,5 @@
 import { DeviceType } from "../../../domain/Envelope.ts"
-import { EXPOSURE_EVENT } from "../../../domain/Metrics.ts"
+import { EXPERIMENT_METRICS, EXPOSURE_EVENT } from "../../../domain/Metrics.ts"
 import { acceptedValues, defineModel, loadedAtColumn, notNull } from "../../runner/Model.ts"
 
 export default defineModel({
@@ -22,6 +22,11 @@ export default defineModel({
     exposure_events: { description: "exposure events of the user in this experiment" },
     variants_seen: { description: "distinct variants the user was exposed to" },
     is_excluded: { description: "the user saw more than one variant: left out of the results", tests: [notNull()] },
+    converted_metrics: {
+      description:
+        "the metrics (var metrics) the user converted on: an event of the metric's type at or after the first exposure, sorted",
+      tests: [notNull()]
+    },
     _loaded_at: loadedAtColumn
   },
   tests: [
@@ -30,5 +35,8 @@ export default defineModel({
       sql: "SELECT experiment_key, user_id FROM {{ this }} GROUP BY ALL HAVING count(*) > 1"
     }
   ],
-  vars: { exposure_event: EXPOSURE_EVENT }
+  vars: {
+    exposure_event: EXPOSURE_EVENT,
+    metrics: EXPERIMENT_METRICS.map((m) => ({ metric: m.metric, event_type: m.event_type }))
+  }
 })

@@ -11,15 +11,15 @@
 #}
 WITH
 {% if is_incremental() %}
-changed AS (
-  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
 ),
 affected_users AS (
-  SELECT resolved_user_id AS user_id FROM changed
-  UNION SELECT user_id FROM changed
-  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
-  WHERE anonymous_id IN (SELECT user_id FROM changed)
+  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
+  UNION
+  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
 ),
 {% endif %}
 funnel_steps AS (

@@ -2,9 +2,9 @@
   Orders counted once: a purchase event per order_id, the first in (occurred_at_corrected, event_id)
   order (a client that fires purchase twice for one order sends two event ids with one order id).
 
-  Incremental (delete+insert on order_id): the orders of the purchase rows stg_events loaded since this
-  model's last build are recomputed from all their purchase events (an order never disappears: events
-  are only added, or replaced by their own copy).
+  Incremental (delete+insert on order_id): the orders of the purchase events loaded since this model's
+  last build, or whose user's identity mapping changed since, are recomputed from all their purchase
+  events (an order never disappears: events are only added, or replaced by their own copy).
 #}
 SELECT
   prop_order_id AS order_id,
@@ -28,8 +28,14 @@ WHERE event_type = {{ var('purchase_event') }} AND prop_order_id IS NOT NULL
   {% if is_incremental() %}
   AND prop_order_id IN (
     SELECT prop_order_id FROM {{ ref('stg_events') }}
-    WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
-      AND event_type = {{ var('purchase_event') }}
+    WHERE event_type = {{ var('purchase_event') }}
+      AND (
+        _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+        OR user_id IN (
+          SELECT anonymous_id FROM {{ ref('stg_identities') }}
+          WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+        )
+      )
   )
   {% endif %}
 QUALIFY row_number() OVER (PARTITION BY prop_order_id ORDER BY occurred_at_corrected, event_id) = 1

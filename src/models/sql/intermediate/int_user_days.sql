@@ -1,20 +1,21 @@
 {#
   Incremental (delete+insert on user_id, every day of the user): the users whose rows can change since
-  this model's last build are those of the stg_events rows loaded after it: each row's resolved user,
-  its own id (counted as itself before an identify) and every user its id was ever identified as. They
-  are recomputed from all their events; one left with no event (merged into another) gets a tombstone.
+  this model's last build are the resolved users of the events loaded after it, and, for each
+  anonymous id whose identity mapping changed after it, the id itself (counted as itself before) and
+  every user it was linked to (its events counted there before). They are recomputed from all their
+  events; one left with no event (merged into another) gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-changed AS (
-  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
 ),
 affected_users AS (
-  SELECT resolved_user_id AS user_id FROM changed
-  UNION SELECT user_id FROM changed
-  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
-  WHERE anonymous_id IN (SELECT user_id FROM changed)
+  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
+  UNION
+  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
 ),
 {% endif %}
 days AS (

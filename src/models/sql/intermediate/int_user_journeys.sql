@@ -1,19 +1,18 @@
 {#
-  Incremental (delete+insert on user_id): the affected users are found as in int_user_days (the
-  resolved user, own id and every identified-as id of each stg_events row loaded since this model's
-  last build) and recomputed from all their events; one left with no event gets a tombstone.
+  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and
+  recomputed from all their events; one left with no event gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-changed AS (
-  SELECT user_id, resolved_user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
 ),
 affected_users AS (
-  SELECT resolved_user_id AS user_id FROM changed
-  UNION SELECT user_id FROM changed
-  UNION SELECT unnest(linked_user_id_list) FROM {{ ref('stg_identities') }}
-  WHERE anonymous_id IN (SELECT user_id FROM changed)
+  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
+  UNION
+  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
+  WHERE _loaded_at > (SELECT loaded_at FROM since)
 ),
 {% endif %}
 events AS (
@@ -43,6 +42,15 @@ events AS (
     arg_min_null(context_utm_source, (occurred_at_corrected, event_id)) AS first_utm_source,
     arg_min_null(context_utm_medium, (occurred_at_corrected, event_id)) AS first_utm_medium,
     arg_min_null(context_utm_campaign, (occurred_at_corrected, event_id)) AS first_utm_campaign,
+    -- Touches: events whose context carries a utm_source (campaign '(none)' when it has none).
+    arg_min(context_utm_source, (occurred_at_corrected, event_id)) FILTER (WHERE context_utm_source IS NOT NULL)
+      AS first_touch_utm_source,
+    arg_min(coalesce(context_utm_campaign, '(none)'), (occurred_at_corrected, event_id))
+      FILTER (WHERE context_utm_source IS NOT NULL) AS first_touch_utm_campaign,
+    arg_max(context_utm_source, (occurred_at_corrected, event_id)) FILTER (WHERE context_utm_source IS NOT NULL)
+      AS last_touch_utm_source,
+    arg_max(coalesce(context_utm_campaign, '(none)'), (occurred_at_corrected, event_id))
+      FILTER (WHERE context_utm_source IS NOT NULL) AS last_touch_utm_campaign,
     min(occurred_at_corrected) FILTER (WHERE event_type = {{ var('started_event') }}) AS first_started_at,
     min(occurred_at_corrected) FILTER (WHERE event_type = {{ var('completed_event') }}) AS first_completed_at,
     min(occurred_at_corrected) FILTER (WHERE event_type = {{ var('shared_event') }}) AS first_shared_at,

@@ -1,64 +1,51 @@
-WITH events AS (
-  SELECT * FROM {{ ref('stg_events') }}
-)
-, mentions AS (
-  SELECT prop_product_id AS product_id, event_type, resolved_user_id AS user_id, occurred_at_corrected, event_id
-  FROM events
-  WHERE prop_product_id IS NOT NULL
-  UNION ALL
-  SELECT unnest(prop_product_ids), event_type, resolved_user_id, occurred_at_corrected, event_id
-  FROM events
-  WHERE prop_product_ids IS NOT NULL
+{#
+  The sums of int_user_products (the events) and int_orders (the orders): the latest category and price
+  are the users' latest by their (occurred_at_corrected, event_id) keys.
+#}
+WITH user_products AS (
+  SELECT * FROM {{ ref('int_user_products') }}
 )
 , order_lines AS (
-  SELECT o.order_id, o.ordered_at, o.event_id, unnest(o.items, recursive := true)
+  SELECT o.order_id, o.ordered_at, unnest(o.items, recursive := true)
   FROM {{ ref('int_orders') }} o
-)
-, catalog_views AS (
-  SELECT
-    prop_product_id AS product_id,
-    arg_max(prop_category, (occurred_at_corrected, event_id)) AS category,
-    arg_max(prop_price, (occurred_at_corrected, event_id)) AS last_price,
-    arg_max(prop_currency, (occurred_at_corrected, event_id)) AS last_price_currency
-  FROM events
-  WHERE event_type = 'product_viewed'
-  GROUP BY prop_product_id
-)
-, seen AS (
-  SELECT product_id, occurred_at_corrected FROM mentions
-  UNION ALL
-  SELECT product_id, ordered_at FROM order_lines
 )
 , activity AS (
   SELECT
     product_id,
-    count(*) FILTER (WHERE event_type = 'product_viewed')::INTEGER AS views,
-    count(DISTINCT user_id) FILTER (WHERE event_type = 'product_viewed')::INTEGER AS viewers,
-    count(*) FILTER (WHERE event_type = 'add_to_cart')::INTEGER AS add_to_carts,
-    count(*) FILTER (WHERE event_type = 'result_viewed')::INTEGER AS recommendations
-  FROM mentions
+    arg_max(category, category_key) AS category,
+    arg_max(last_price, last_price_key) AS last_price,
+    arg_max(last_price_currency, last_price_currency_key) AS last_price_currency,
+    min(first_seen_at) AS first_seen_at,
+    max(last_seen_at) AS last_seen_at,
+    sum(views)::INTEGER AS views,
+    count(*) FILTER (WHERE views > 0)::INTEGER AS viewers,
+    sum(add_to_carts)::INTEGER AS add_to_carts,
+    sum(recommendations)::INTEGER AS recommendations
+  FROM user_products
   GROUP BY product_id
 )
 , sales AS (
-  SELECT product_id, count(DISTINCT order_id)::INTEGER AS orders, sum(quantity)::INTEGER AS units_sold
+  SELECT
+    product_id,
+    min(ordered_at) AS first_ordered_at,
+    max(ordered_at) AS last_ordered_at,
+    count(DISTINCT order_id)::INTEGER AS orders,
+    sum(quantity)::INTEGER AS units_sold
   FROM order_lines
   GROUP BY product_id
 )
 SELECT
-  s.product_id,
-  c.category,
-  c.last_price,
-  c.last_price_currency,
-  min(s.occurred_at_corrected) AS first_seen_at,
-  max(s.occurred_at_corrected) AS last_seen_at,
-  coalesce(any_value(a.views), 0) AS views,
-  coalesce(any_value(a.viewers), 0) AS viewers,
-  coalesce(any_value(a.add_to_carts), 0) AS add_to_carts,
-  coalesce(any_value(a.recommendations), 0) AS recommendations,
-  coalesce(any_value(o.orders), 0) AS orders,
-  coalesce(any_value(o.units_sold), 0) AS units_sold
-FROM seen s
-LEFT JOIN catalog_views c ON c.product_id = s.product_id
-LEFT JOIN activity a ON a.product_id = s.product_id
-LEFT JOIN sales o ON o.product_id = s.product_id
-GROUP BY s.product_id, c.category, c.last_price, c.last_price_currency
+  product_id,
+  a.category,
+  a.last_price,
+  a.last_price_currency,
+  least(a.first_seen_at, o.first_ordered_at) AS first_seen_at,
+  greatest(a.last_seen_at, o.last_ordered_at) AS last_seen_at,
+  coalesce(a.views, 0) AS views,
+  coalesce(a.viewers, 0) AS viewers,
+  coalesce(a.add_to_carts, 0) AS add_to_carts,
+  coalesce(a.recommendations, 0) AS recommendations,
+  coalesce(o.orders, 0) AS orders,
+  coalesce(o.units_sold, 0) AS units_sold
+FROM activity a
+FULL JOIN sales o USING (product_id)

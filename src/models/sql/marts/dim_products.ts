@@ -9,7 +9,7 @@ export default defineModel({
     "of result_viewed, the lines of orders): the category and price of its latest product_viewed, when it was " +
     "first and last mentioned, product_viewed events and viewers (resolved users), add_to_cart events, " +
     "recommendations (result_viewed lists it), and from int_orders (orders counted once by order_id) the orders " +
-    "containing it and units sold.",
+    "containing it and units sold. Summed from int_user_products and int_orders.",
   columns: {
     product_id: { description: "the product", tests: [unique(), notNull()] },
     category: { description: "prop_category of the latest product_viewed that had one" },

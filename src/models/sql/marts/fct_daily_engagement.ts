@@ -23,7 +23,8 @@ export default defineModel({
     `${CONFIGURATOR_INTERACTIONS.join(" and ")} events that day on that device / starters. Session duration (last − ` +
     `first event, PostHog's) average and median over those sessions. Share rate = sharers / completers, where ` +
     `completers = users with a ${completed} that day on that device and sharers = completers with a ${shared} ` +
-    `within ${hours} h after their first ${completed} of the day. A rate is NULL when its denominator is 0.`,
+    `within ${hours} h after their first ${completed} of the day. A rate is NULL when its denominator is 0. ` +
+    "Counted from int_user_device_days and int_sessions.",
   columns: {
     event_date: { description: "the UTC day", tests: [notNull()] },
     device_type: {
@@ -66,11 +67,5 @@ export default defineModel({
         WHERE a.device_type = 'all' GROUP BY a.event_date, a.dau HAVING a.dau < max(d.dau) OR a.dau > sum(d.dau)`
     }
   ],
-  vars: {
-    started_event: started,
-    completed_event: completed,
-    shared_event: shared,
-    interaction_events: CONFIGURATOR_INTERACTIONS,
-    completion_window_ms: COMPLETION_WINDOW_MS
-  }
+  vars: { completion_window_ms: COMPLETION_WINDOW_MS }
 })

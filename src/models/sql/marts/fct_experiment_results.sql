@@ -13,11 +13,9 @@ WITH exposures AS (
   SELECT unnest({{ var('metrics') }}, recursive := true)
 )
 , conversions AS (
-  SELECT DISTINCT x.experiment_key, x.user_id, m.metric
-  FROM exposures x
-  JOIN {{ ref('stg_events') }} e ON e.resolved_user_id = x.user_id AND e.occurred_at_corrected >= x.first_exposed_at
-  JOIN metrics m ON m.event_type = e.event_type
-  WHERE NOT x.is_excluded
+  SELECT experiment_key, user_id, unnest(converted_metrics) AS metric
+  FROM exposures
+  WHERE NOT is_excluded
 )
 , arms AS (
   SELECT

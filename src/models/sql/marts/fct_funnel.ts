@@ -30,7 +30,7 @@ export default defineModel({
     "when it had none); a user with attempts from two devices counts in both device rows. Per step: users; " +
     "conversion from the previous step (users / previous step's users; NULL at step 1) and from the first; " +
     "drop-off = previous step's users − users; median time to convert from the previous step and from the first " +
-    "(seconds, over the users who reached the step). The API runs the same computation for any ordered list of " +
+    "(seconds, over the users who reached the step). Counted from int_funnel_attempts. The API runs the same computation for any ordered list of " +
     "catalog event types (src/models/query/FunnelQuery.ts).",
   columns: {
     funnel: { description: "the funnel", tests: [notNull(), acceptedValues(MART_FUNNELS.map((f) => f.funnel))] },
@@ -71,5 +71,5 @@ export default defineModel({
           AND (u.users < o.users OR s.users > o.users)`
     }
   ],
-  vars: { funnels: MART_FUNNELS.map(funnelVar), window_ms: FUNNEL_WINDOW_MS }
+  vars: { funnels: MART_FUNNELS.map(funnelVar) }
 })

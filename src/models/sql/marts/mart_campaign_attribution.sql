@@ -1,45 +1,34 @@
 {#
   A touch is an event whose context carries a utm_source (the campaign of the landing URL). First touch
   credits the user's earliest touch, last touch the latest; an order is credited to the first (last)
-  touch at or before it, users to their first (last) touch overall. No touch at all: '(direct)'.
+  touch at or before it, users to their first (last) touch overall. No touch at all: '(direct)'. The
+  touches come from int_user_journeys (users) and int_order_touches (orders).
 #}
-WITH touches AS (
-  SELECT
-    resolved_user_id AS user_id,
-    occurred_at_corrected AS touched_at,
-    event_id,
-    context_utm_source AS utm_source,
-    coalesce(context_utm_campaign, '(none)') AS utm_campaign
-  FROM {{ ref('stg_events') }}
-  WHERE context_utm_source IS NOT NULL
-)
-, orders AS (
-  SELECT order_id, user_id, ordered_at, revenue, currency FROM {{ ref('int_orders') }}
+WITH orders AS (
+  SELECT o.order_id, o.user_id, o.revenue, o.currency, t.* EXCLUDE (order_id, user_id, _loaded_at)
+  FROM {{ ref('int_orders') }} o
+  JOIN {{ ref('int_order_touches') }} t USING (order_id)
 )
 , user_touches AS (
   SELECT
-    u.user_id,
-    arg_min(t.utm_source, (t.touched_at, t.event_id)) AS first_source,
-    arg_min(t.utm_campaign, (t.touched_at, t.event_id)) AS first_campaign,
-    arg_max(t.utm_source, (t.touched_at, t.event_id)) AS last_source,
-    arg_max(t.utm_campaign, (t.touched_at, t.event_id)) AS last_campaign
-  FROM {{ ref('int_user_journeys') }} u
-  LEFT JOIN touches t ON t.user_id = u.user_id
-  GROUP BY u.user_id
+    user_id,
+    first_touch_utm_source AS first_source,
+    first_touch_utm_campaign AS first_campaign,
+    last_touch_utm_source AS last_source,
+    last_touch_utm_campaign AS last_campaign
+  FROM {{ ref('int_user_journeys') }}
 )
 , order_touches AS (
   SELECT
-    o.order_id,
-    o.user_id,
-    o.revenue,
-    o.currency,
-    arg_min(t.utm_source, (t.touched_at, t.event_id)) AS first_source,
-    arg_min(t.utm_campaign, (t.touched_at, t.event_id)) AS first_campaign,
-    arg_max(t.utm_source, (t.touched_at, t.event_id)) AS last_source,
-    arg_max(t.utm_campaign, (t.touched_at, t.event_id)) AS last_campaign
-  FROM orders o
-  LEFT JOIN touches t ON t.user_id = o.user_id AND t.touched_at <= o.ordered_at
-  GROUP BY o.order_id, o.user_id, o.revenue, o.currency
+    order_id,
+    user_id,
+    revenue,
+    currency,
+    first_touch_utm_source AS first_source,
+    first_touch_utm_campaign AS first_campaign,
+    last_touch_utm_source AS last_source,
+    last_touch_utm_campaign AS last_campaign
+  FROM orders
 )
 , credited_users AS (
   SELECT 'first_touch' AS attribution_model, user_id, first_source AS utm_source, first_campaign AS utm_campaign

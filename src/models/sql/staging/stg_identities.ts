@@ -1,9 +1,10 @@
-import { defineModel, notNull, unique } from "../../runner/Model.ts"
+import { defineModel, loadedAtColumn, notNull, unique } from "../../runner/Model.ts"
 
 export default defineModel({
   name: "stg_identities",
   layer: "staging",
-  materialized: "table",
+  materialized: "incremental",
+  uniqueKey: ["anonymous_id"],
   description:
     "The identity map (Segment's identify / PostHog's person merge, one level deep): one row per anonymous_id " +
     "that an identify event (event_type = 'identify', anonymous_id set and different from user_id) linked to a " +
@@ -11,7 +12,8 @@ export default defineModel({
     "(earliest occurred_at_corrected, then event_id) and linked_user_ids says how many there were. A user id " +
     "that is itself an anonymous id of another identify is not followed further. Every model resolves users " +
     "through this map: resolved user = the mapped user id when the event's user_id is an anonymous id here, " +
-    "else the event's user_id (stg_events.resolved_user_id).",
+    "else the event's user_id (stg_events.resolved_user_id). Incremental on anonymous_id: only the ids whose row " +
+    "changed are rewritten (see the SQL).",
   columns: {
     anonymous_id: {
       description: "the pre-identification id (events sent before identify carry it as user_id)",
@@ -30,8 +32,9 @@ export default defineModel({
     linked_user_id_list: {
       description:
         "those user ids, sorted: every user the anonymous id's events were ever resolved to (an identify that arrives " +
-        "late can move them to an earlier one), which the incremental models recompute when its events change"
-    }
+        "late can move them to an earlier one), which the incremental models recompute when the row changes"
+    },
+    _loaded_at: loadedAtColumn
   },
   tests: [
     {
