@@ -172,13 +172,18 @@ export const build = (
         yield* dropStaged
         return yield* asTable("table", "the model's columns changed since the last build: rebuilt in full")
       }
-      const matches = uniqueKey.map((k) => `${target}.${quoteIdentifier(k)} = ${staged}.${quoteIdentifier(k)}`)
+      const matches = uniqueKey.map((k) => `s.${quoteIdentifier(k)} = ${target}.${quoteIdentifier(k)}`)
       const rows = (yield* hasTombstones)
         ? `SELECT * EXCLUDE (${deleted}) FROM ${staged} WHERE ${deleted} IS NOT TRUE`
         : `SELECT * FROM ${staged}`
       const inserted = yield* duck.withTransaction(
         Effect.gen(function* () {
-          yield* duck.unsafe(`DELETE FROM ${target} USING ${staged} WHERE ${matches.join(" AND ")}`)
+          // A semi-join: DELETE … USING would pair every target row with every staged row of its key, which is
+          // quadratic for a key shared by many rows (all of a user's rows; mart_user_segments' one snapshot
+          // key: 214k × 214k pairs, 446 s at 10M events).
+          yield* duck.unsafe(
+            `DELETE FROM ${target} WHERE EXISTS (SELECT 1 FROM ${staged} s WHERE ${matches.join(" AND ")})`
+          )
           const raw = yield* duck.unsafe(`INSERT INTO ${target} BY NAME ${rows}`).raw
           yield* duck.unsafe(`DROP TABLE ${staged}`)
           return rowsChanged(raw)

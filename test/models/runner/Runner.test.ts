@@ -309,8 +309,8 @@ describe("model runner on the example models", () => {
         assert.strictEqual(stg?.file, "src/models/sql/staging/stg_events_deduplicated.sql")
         assert.include(stg?.rawSql, "{{ source('lake', 'events') }}")
         assert.include(stg?.compiledSql, `read_parquet('${dataDir}/lake/events/**/*.parquet'`)
-        assert.notInclude(stg?.compiledSql, "watermarks AS")
-        assert.include(stg?.compiledIncrementalSql, 'LEFT JOIN "stg_events_deduplicated" t')
+        assert.notInclude(stg?.compiledSql, "kept AS")
+        assert.include(stg?.compiledIncrementalSql, 'FROM "stg_events_deduplicated" GROUP BY kafka_partition')
         assert.deepStrictEqual(stg?.uniqueKey, ["event_id"])
         assert.deepStrictEqual(
           stg?.columns.find((c) => c.name === "event_id")?.tests.map((t) => t.testId),
@@ -394,6 +394,65 @@ describe("model runner failures and swaps", () => {
         )
       }).pipe(Effect.provide(runnerLayer(dataDir, project)))
     })
+  )
+
+  it.effect(
+    "an incremental model's tombstones delete their keys and are never stored; run_started_at orders its runs",
+    () =>
+      Effect.gen(function* () {
+        const dataDir = yield* tempDataDir
+        // Per user, the number of their items; a user whose items are all gone gets a tombstone.
+        const project = writeProject(`${dataDir}/project`, [
+          {
+            declaration: {
+              ...model("int_counts", "intermediate"),
+              materialized: "incremental",
+              uniqueKey: ["user_id"]
+            },
+            sql: `WITH counted AS (
+              SELECT user_id, count(*)::INTEGER AS n, {{ run_started_at }} AS _loaded_at FROM items GROUP BY user_id
+            )
+            SELECT * FROM counted
+            {% if is_incremental() %}
+            UNION ALL BY NAME
+            SELECT user_id, true AS _deleted FROM gone
+            {% endif %}`
+          }
+        ])
+        yield* Effect.gen(function* () {
+          const sql = yield* SqlClient.SqlClient
+          const runner = yield* ModelRunner
+          yield* sql`CREATE TABLE items AS SELECT * FROM (VALUES ('ada'), ('ada'), ('bob')) t(user_id)`
+          yield* sql`CREATE TABLE gone (user_id VARCHAR)`
+          yield* runner.run()
+          const counts = sql<{ user_id: string; n: number }>`SELECT user_id, n FROM int_counts ORDER BY user_id`
+          assert.deepStrictEqual(yield* counts, [
+            { user_id: "ada", n: 2 },
+            { user_id: "bob", n: 1 }
+          ])
+          const [first] = yield* sql<{ at: Date }>`SELECT max(_loaded_at) AS at FROM int_counts`
+          // bob's items go: a tombstone deletes bob; ada is rewritten by the same run.
+          yield* sql`DELETE FROM items WHERE user_id = 'bob'`
+          yield* sql`INSERT INTO gone VALUES ('bob')`
+          const second = yield* runner.run()
+          assert.deepStrictEqual(
+            second.results.map((r) => [r.incremental, r.rows, r.rowsAffected]),
+            [[true, 1, 1]]
+          )
+          assert.deepStrictEqual(yield* counts, [{ user_id: "ada", n: 2 }])
+          const columns = yield* sql<{ name: string }>`SELECT column_name AS name FROM information_schema.columns
+          WHERE table_name = 'int_counts' ORDER BY column_name`
+          assert.deepStrictEqual(
+            columns.map((c) => c.name),
+            ["_loaded_at", "n", "user_id"]
+          )
+          const [later] = yield* sql<{ at: Date }>`SELECT max(_loaded_at) AS at FROM int_counts`
+          assert.isAbove(later?.at.getTime() ?? 0, first?.at.getTime() ?? Infinity)
+          // A full refresh builds without the tombstone column either.
+          yield* runner.run({ fullRefresh: true })
+          assert.deepStrictEqual(yield* counts, [{ user_id: "ada", n: 2 }])
+        }).pipe(Effect.provide(runnerLayer(dataDir, project)))
+      })
   )
 
   it.live("readers never see a table missing or half-built while it is rebuilt, even when a rebuild fails", () =>

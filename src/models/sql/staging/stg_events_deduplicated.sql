@@ -14,40 +14,59 @@
 #}
 WITH
 {% if is_incremental() %}
-lake_partitions AS (
+kept AS (
+  SELECT kafka_partition, max(kafka_offset) AS through FROM {{ this }} GROUP BY kafka_partition
+),
+new_partitions AS (
   SELECT DISTINCT kafka_partition FROM {{ source('lake', 'events') }}
+  EXCEPT
+  SELECT kafka_partition FROM kept
 ),
-watermarks AS (
-  SELECT p.kafka_partition, coalesce(max(t.kafka_offset), -1) AS through
-  FROM lake_partitions p
-  LEFT JOIN {{ this }} t ON t.kafka_partition = p.kafka_partition
-  GROUP BY p.kafka_partition
-),
-arrived AS (
+past_watermark AS (
   SELECT e.* EXCLUDE (event_date, event_hour)
   FROM {{ source('lake', 'events') }} e
-  JOIN watermarks w ON e.kafka_partition = w.kafka_partition AND e.kafka_offset > w.through
+  JOIN kept k USING (kafka_partition)
+  WHERE e.kafka_offset > k.through
 ),
-candidates AS (
-  SELECT * FROM arrived
-  UNION ALL BY NAME
-  -- The kept copies of the same events: only what the order needs, and a mark.
-  SELECT event_id, received_at, kafka_partition, kafka_offset, true AS _kept
+in_new_partitions AS (
+  SELECT e.* EXCLUDE (event_date, event_hour)
+  FROM {{ source('lake', 'events') }} e
+  SEMI JOIN new_partitions USING (kafka_partition)
+),
+arrived AS (
+  SELECT * FROM past_watermark
+  UNION ALL
+  SELECT * FROM in_new_partitions
+),
+-- The first copy is chosen on the ordering columns alone (sorting 100k rows of 80 columns costs 1.8 s).
+ranked AS (
+  SELECT event_id, received_at, kafka_partition, kafka_offset, false AS kept FROM arrived
+  UNION ALL
+  -- The kept copies of the same events. Two IN lists rather than one over arrived: DuckDB then builds
+  -- its hash tables on the (few) arrived ids, where a misestimated arrived made it hash the whole table
+  -- (5.6 s at 10M events).
+  SELECT event_id, received_at, kafka_partition, kafka_offset, true
   FROM {{ this }}
-  WHERE event_id IN (SELECT event_id FROM arrived)
+  WHERE event_id IN (SELECT event_id FROM past_watermark) OR event_id IN (SELECT event_id FROM in_new_partitions)
 ),
-{% else %}
-candidates AS (
-  SELECT * EXCLUDE (event_date, event_hour) FROM {{ source('lake', 'events') }}
+winners AS (
+  SELECT kafka_partition, kafka_offset
+  FROM ranked
+  QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY received_at, kafka_partition, kafka_offset) = 1
+    AND NOT kept
 ),
-{% endif %}
 deduplicated AS (
-  SELECT *
-  FROM candidates
+  SELECT a.* FROM arrived a SEMI JOIN winners w USING (kafka_partition, kafka_offset)
+)
+{% else %}
+deduplicated AS (
+  SELECT * EXCLUDE (event_date, event_hour)
+  FROM {{ source('lake', 'events') }}
   QUALIFY row_number() OVER (PARTITION BY event_id ORDER BY received_at, kafka_partition, kafka_offset) = 1
 )
+{% endif %}
 SELECT
-  d.* {% if is_incremental() %} EXCLUDE (_kept) {% endif %},
+  d.*,
   CAST(d.occurred_at_corrected AS DATE) AS event_date,
   -- The structured properties, parsed only for the event types that have them.
   CASE WHEN d.event_type = 'result_viewed'
@@ -62,6 +81,3 @@ SELECT
   CASE WHEN d.event_type = 'search_performed' THEN json_extract(d.properties, '$.filters') END AS prop_filters,
   {{ run_started_at }} AS _loaded_at
 FROM deduplicated d
-{% if is_incremental() %}
-WHERE d._kept IS NOT TRUE
-{% endif %}
