@@ -27,7 +27,7 @@
  * re-plans a query whose file vanished under it (compaction deleted an input it had listed): its reads
  * are atomic with respect to writes, compaction and retention. A raw glob `lake/events/**\/*.parquet`
  * never sees a partial or temporary file, but between a compaction's commit and the deletion of its
- * inputs it sees rows twice; only consumers that dedup by `event_id` (as `stg_events` does) may use it.
+ * inputs it sees rows twice; only consumers that dedup by `event_id` (as `stg_events_deduplicated` does) may use it.
  */
 import { createHash } from "node:crypto"
 import * as path from "node:path"

@@ -1,7 +1,7 @@
 /**
  * Reads the lake through its manifest (LakeLayout.ts): the live files of every partition, and DuckDB
  * queries over them that are atomic with respect to writes, compaction and retention. The SQL models'
- * `stg_events` reads `relationSql(eventsTable, yield* reader.eventFiles)`.
+ * `stg_events_deduplicated` reads `relationSql(eventsTable, yield* reader.eventFiles)`.
  */
 import * as path from "node:path"
 import { Context, Effect, Layer } from "effect"

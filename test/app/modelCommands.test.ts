@@ -31,7 +31,7 @@ describe("launchpad models (no warehouse running)", () => {
   it("test runs the data tests on what run built, and a stale or empty source is a warning, not a failure", async () => {
     const outcome = await runCli(["models", "test"], env)
     assert.strictEqual(outcome.code, 0, outcome.stderr)
-    assert.match(outcome.stdout, /^pass\s+unique\.stg_events\.event_id$/m)
+    assert.match(outcome.stdout, /^pass\s+unique\.stg_events_deduplicated\.event_id$/m)
     assert.match(outcome.stdout, /^warn\s+freshness of lake\.events: the source has no rows yet$/m)
   }, 60_000)
 
