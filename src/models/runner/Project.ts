@@ -81,6 +81,23 @@ const sqlFilesIn = (directory: string): ReadonlyArray<{ readonly layer: string; 
       .map((file) => ({ layer, name: file.slice(0, -".sql".length) }))
   })
 
+/** The folder of the macros (`{{ macro('name') }}`), beside the layers. */
+export const MACROS_FOLDER = "macros"
+
+/** Every `macros/<name>.sql`, parsed (a macro cannot call another), with the problems of each. */
+const loadMacros = (directory: string, problems: Array<string>): ReadonlyMap<string, ReadonlyArray<TemplateNode>> => {
+  const dir = path.join(directory, MACROS_FOLDER)
+  if (!fs.existsSync(dir)) return new Map()
+  const macros = new Map<string, ReadonlyArray<TemplateNode>>()
+  for (const file of fs.readdirSync(dir).filter((f) => f.endsWith(".sql"))) {
+    const parsed = parseTemplate(fs.readFileSync(path.join(dir, file), "utf8"))
+    const where = displayPath(path.join(dir, file))
+    for (const problem of parsed.problems) problems.push(`${where}:${problem.line}: ${problem.message}`)
+    macros.set(file.slice(0, -".sql".length), parsed.nodes)
+  }
+  return macros
+}
+
 /** A cycle of the ref graph, in data-flow order (`a → b`: b refs a), or `undefined`. */
 const findCycle = (parents: ReadonlyMap<string, ReadonlyArray<string>>): ReadonlyArray<string> | undefined => {
   const state = new Map<string, "visiting" | "done">()
@@ -152,6 +169,7 @@ export const loadProject = (definition: ProjectDefinition): Effect.Effect<ModelP
       }
     }
 
+    const macros = loadMacros(definition.directory, problems)
     const parsed = new Map<string, Omit<ModelNode, "children" | "parents"> & { readonly refs: ReadonlyArray<string> }>()
     for (const declaration of declared.values()) {
       const absolute = path.join(definition.directory, declaration.layer, `${declaration.name}.sql`)
@@ -161,7 +179,7 @@ export const loadProject = (definition: ProjectDefinition): Effect.Effect<ModelP
         continue
       }
       const rawSql = fs.readFileSync(absolute, "utf8")
-      const template = parseTemplate(rawSql)
+      const template = parseTemplate(rawSql, macros)
       for (const problem of template.problems) problems.push(`${file}:${problem.line}: ${problem.message}`)
       const refs = new Set<string>()
       const modelSources = new Set<string>()

@@ -6,6 +6,7 @@
  * | `{{ ref('model_name') }}`                           | the model's relation, `"model_name"`; also a DAG edge         |
  * | `{{ source('lake', 'events') }}` (or `'sessions'`)  | the lake table's live Parquet files, resolved when the model runs (staging models only) |
  * | `{{ this }}`                                        | the model's own relation (for incremental filters)            |
+ * | `{{ macro('name') }}`                               | the template of `macros/<name>.sql`, spliced in (its refs are the model's; a macro cannot call another) |
  * | `{{ run_started_at }}`                              | the run's start as a TIMESTAMPTZ literal (dbt's name); later runs always start later, so a model stamps the rows it writes with it and a child finds what changed since its own last build |
  * | `{{ var('name') }}`                                 | the declaration's `vars[name]` as a SQL literal (see `sqlLiteral`) |
  * | `{% if is_incremental() %} … {% endif %}`           | the body only when the model is incremental, its table exists and the run is not `--full-refresh` (dbt's meaning) |
@@ -23,6 +24,12 @@ export type TemplateNode =
   | { readonly _tag: "Source"; readonly source: string; readonly name: string; readonly line: number }
   | { readonly _tag: "This"; readonly line: number }
   | { readonly _tag: "RunStartedAt"; readonly line: number }
+  | {
+      readonly _tag: "Macro"
+      readonly name: string
+      readonly nodes: ReadonlyArray<TemplateNode>
+      readonly line: number
+    }
   | { readonly _tag: "Var"; readonly name: string; readonly line: number }
   | {
       readonly _tag: "IfIncremental"
@@ -47,6 +54,7 @@ const REF = /^\s*ref\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const SOURCE = /^\s*source\(\s*(['"])([^'"]*)\1\s*,\s*(['"])([^'"]*)\3\s*\)\s*$/
 const THIS = /^\s*this\s*$/
 const RUN_STARTED_AT = /^\s*run_started_at\s*$/
+const MACRO = /^\s*macro\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const VAR = /^\s*var\(\s*(['"])([^'"]*)\1\s*\)\s*$/
 const IF = /^\s*if\s+(not\s+)?is_incremental\(\)\s*$/
 const ELSE = /^\s*else\s*$/
@@ -70,8 +78,29 @@ const shorten = (text: string) => {
   return flat.length > 60 ? `${flat.slice(0, 59)}…` : flat
 }
 
-/** Parses a template, collecting every problem (with its line) rather than stopping at the first. */
-export const parseTemplate = (text: string): ParsedTemplate => {
+/** A spliced macro's nodes take the line of its call, so a problem inside it points at the call. */
+const atLine = (nodes: ReadonlyArray<TemplateNode>, line: number): ReadonlyArray<TemplateNode> =>
+  nodes.map((node): TemplateNode => {
+    switch (node._tag) {
+      case "Text":
+        return node
+      case "IfIncremental":
+        return { ...node, line, body: atLine(node.body, line), elseBody: atLine(node.elseBody, line) }
+      case "Macro":
+        return { ...node, line, nodes: atLine(node.nodes, line) }
+      default:
+        return { ...node, line }
+    }
+  })
+
+/**
+ * Parses a template, collecting every problem (with its line) rather than stopping at the first.
+ * `macros` are the parsed macro templates a model may call; a macro is parsed without any.
+ */
+export const parseTemplate = (
+  text: string,
+  macros: ReadonlyMap<string, ReadonlyArray<TemplateNode>> = new Map()
+): ParsedTemplate => {
   const problems: Array<TemplateProblem> = []
   const root: Array<TemplateNode> = []
   const stack: Array<Frame> = []
@@ -91,15 +120,25 @@ export const parseTemplate = (text: string): ParsedTemplate => {
       const ref = REF.exec(expression)
       const source = SOURCE.exec(expression)
       const variable = VAR.exec(expression)
+      const macro = MACRO.exec(expression)
       if (ref !== null) current().push({ _tag: "Ref", model: ref[2] ?? "", line })
       else if (source !== null) current().push({ _tag: "Source", source: source[2] ?? "", name: source[4] ?? "", line })
       else if (variable !== null) current().push({ _tag: "Var", name: variable[2] ?? "", line })
       else if (THIS.test(expression)) current().push({ _tag: "This", line })
       else if (RUN_STARTED_AT.test(expression)) current().push({ _tag: "RunStartedAt", line })
-      else {
+      else if (macro !== null) {
+        const name = macro[2] ?? ""
+        const nodes = macros.get(name)
+        if (nodes === undefined) {
+          problems.push({
+            line,
+            message: `unknown macro '${name}' (known: ${[...macros.keys()].sort().join(", ") || "none"})`
+          })
+        } else current().push({ _tag: "Macro", name, nodes: atLine(nodes, line), line })
+      } else {
         problems.push({
           line,
-          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table'), var('name'), this and run_started_at`
+          message: `unsupported expression {{ ${shorten(expression)} }}: the template knows ref('model'), source('lake', 'table'), var('name'), macro('name'), this and run_started_at`
         })
       }
     } else if (tag !== undefined) {
@@ -138,10 +177,14 @@ export const parseTemplate = (text: string): ParsedTemplate => {
   return { nodes: root, problems }
 }
 
-/** Every node of a template, both branches of every block included (a ref in either is a dependency). */
+/** Every node of a template, both branches of every block and spliced macros included (a ref in any is a dependency). */
 export const templateNodes = (nodes: ReadonlyArray<TemplateNode>): ReadonlyArray<TemplateNode> =>
   nodes.flatMap((node) =>
-    node._tag === "IfIncremental" ? [node, ...templateNodes(node.body), ...templateNodes(node.elseBody)] : [node]
+    node._tag === "IfIncremental"
+      ? [node, ...templateNodes(node.body), ...templateNodes(node.elseBody)]
+      : node._tag === "Macro"
+        ? [node, ...templateNodes(node.nodes)]
+        : [node]
   )
 
 export interface RenderContext {
@@ -167,6 +210,8 @@ const renderNode = (node: TemplateNode, context: RenderContext): string => {
       return context.this
     case "RunStartedAt":
       return context.runStartedAt
+    case "Macro":
+      return renderTemplate(node.nodes, context)
     case "Var":
       return context.var(node.name)
     case "IfIncremental":

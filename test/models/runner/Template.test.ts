@@ -22,6 +22,29 @@ describe("Template", () => {
     )
   })
 
+  it("splices macro('name'): its refs are the model's and its nodes take the call's line; an unknown macro is named", () => {
+    const macro = parseTemplate(
+      "picked AS (SELECT * FROM {{ ref('a') }}\n{% if is_incremental() %}WHERE t > 0{% endif %})"
+    )
+    assert.deepStrictEqual(macro.problems, [])
+    const macros = new Map([["picked", macro.nodes]])
+    const parsed = parseTemplate("WITH\n{{ macro('picked') }}\nSELECT * FROM picked", macros)
+    assert.deepStrictEqual(parsed.problems, [])
+    assert.strictEqual(
+      renderTemplate(parsed.nodes, context(true)),
+      'WITH\npicked AS (SELECT * FROM "a"\nWHERE t > 0)\nSELECT * FROM picked'
+    )
+    const refs = templateNodes(parsed.nodes).flatMap((n) => (n._tag === "Ref" ? [`${n.model}@${n.line}`] : []))
+    assert.deepStrictEqual(refs, ["a@2"])
+    assert.deepStrictEqual(parseTemplate("SELECT 1\n{{ macro('nope') }}", macros).problems, [
+      { line: 2, message: "unknown macro 'nope' (known: picked)" }
+    ])
+    // A macro cannot call another: macros are parsed without any.
+    assert.deepStrictEqual(parseTemplate("{{ macro('picked') }}").problems, [
+      { line: 1, message: "unknown macro 'picked' (known: none)" }
+    ])
+  })
+
   it("renders ref, source, this and both branches of is_incremental(), nested, with comments dropped", () => {
     const text = [
       "{# header #}SELECT * FROM {{ ref('a') }} JOIN {{ref(\"b\")}} USING (id)",
@@ -79,7 +102,7 @@ describe("Template", () => {
       {
         line: 2,
         message:
-          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table'), var('name'), this and run_started_at"
+          "unsupported expression {{ config(materialized='table') }}: the template knows ref('model'), source('lake', 'table'), var('name'), macro('name'), this and run_started_at"
       },
       { line: 3, message: "unsupported tag {% for x in y %}: the template knows if is_incremental(), else and endif" },
       { line: 4, message: "{% endif %} without {% if %}" },

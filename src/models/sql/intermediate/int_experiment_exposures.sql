@@ -1,19 +1,11 @@
 {#
-  Incremental (delete+insert on user_id, every experiment of the user): the affected users are found as
-  in int_user_days and recomputed from all their exposures; one left with none gets a tombstone.
+  Incremental (delete+insert on user_id, every experiment of the user): the users of
+  macros/affected_users.sql are recomputed from all their exposures; one left with none gets a
+  tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 exposures AS (
   SELECT

@@ -12,21 +12,12 @@
   of the attempt's first event), the attempt that reaches furthest counts, the earliest on a tie; its
   step times give the time to convert.
 
-  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and their
-  attempts recomputed; one left with no attempt gets a tombstone.
+  Incremental (delete+insert on user_id): the users of macros/affected_users.sql have their attempts
+  recomputed; one left with no attempt gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 steps AS (
   SELECT * FROM {{ ref('int_funnel_steps') }}

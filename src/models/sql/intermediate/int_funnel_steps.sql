@@ -5,22 +5,13 @@
   event_id) order), which the funnel modes walk: the next step is a later position, and in strict mode
   the very next one.
 
-  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and their
-  whole sequence is recomputed (a new event shifts the positions after it); one left with no event gets
-  a tombstone.
+  Incremental (delete+insert on user_id): the users of macros/affected_users.sql have their whole
+  sequence recomputed (a new event shifts the positions after it); one left with no event gets a
+  tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 funnel_steps AS (
   SELECT

@@ -2,22 +2,13 @@
   Per order (int_orders), the first and the last touch of its user at or before the order: a touch is
   an event whose context carries a utm_source (campaign '(none)' when it has none).
 
-  Incremental (delete+insert on user_id, every order of the user): the affected users are found as in
-  int_user_days (a touch or an order of theirs changed, or an identify moved events to them) and their
-  orders recomputed; one left with no order gets a tombstone.
+  Incremental (delete+insert on user_id, every order of the user): the users of
+  macros/affected_users.sql (a touch or an order of theirs changed, or an identify moved events to
+  them) have their orders recomputed; one left with no order gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 orders AS (
   SELECT order_id, user_id, ordered_at FROM {{ ref('int_orders') }}

@@ -1,22 +1,11 @@
 {#
-  Incremental (delete+insert on user_id, every day of the user): the users whose rows can change since
-  this model's last build are the resolved users of the events loaded after it, and, for each
-  anonymous id whose identity mapping changed after it, the id itself (counted as itself before) and
-  every user it was linked to (its events counted there before). They are recomputed from all their
-  events; one left with no event (merged into another) gets a tombstone.
+  Incremental (delete+insert on user_id, every day of the user): the users of
+  macros/affected_users.sql are recomputed from all their events; one left with no event (merged into
+  another) gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 days AS (
   SELECT

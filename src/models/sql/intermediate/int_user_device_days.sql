@@ -5,21 +5,12 @@
   most a day by a completion (share) on the same day at or after it — the day's latest is — or on the
   next day no later than s + window — the next day's earliest is.
 
-  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and
-  recomputed from all their events; one left with no event gets a tombstone.
+  Incremental (delete+insert on user_id): the users of macros/affected_users.sql are recomputed from
+  all their events; one left with no event gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 events AS (
   SELECT

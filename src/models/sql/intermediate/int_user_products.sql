@@ -3,21 +3,12 @@
   recommended prop_product_ids of result_viewed): what dim_products adds up. Each "latest" value keeps
   its (occurred_at_corrected, event_id) key, so the latest over all users is the arg_max of the users'.
 
-  Incremental (delete+insert on user_id): the affected users are found as in int_user_days and
-  recomputed from all their events; one left with no mention gets a tombstone.
+  Incremental (delete+insert on user_id): the users of macros/affected_users.sql are recomputed from
+  all their events; one left with no mention gets a tombstone.
 #}
 WITH
 {% if is_incremental() %}
-since AS (
-  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
-),
-affected_users AS (
-  SELECT resolved_user_id AS user_id FROM {{ ref('stg_events') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-  UNION
-  SELECT unnest(list_append(linked_user_id_list, anonymous_id)) FROM {{ ref('stg_identities') }}
-  WHERE _loaded_at > (SELECT loaded_at FROM since)
-),
+{{ macro('affected_users') }},
 {% endif %}
 events AS (
   SELECT
