@@ -46,7 +46,7 @@ export interface BuildOutcome {
 export const buildTableName = (model: string): string => `__launchpad_build_${model}`
 
 /** The tombstone column (see the module's comment). */
-export const DELETED_COLUMN = "_deleted"
+const DELETED_COLUMN = "_deleted"
 
 type RelationKind = "table" | "view" | undefined
 
@@ -81,7 +81,7 @@ const withSources = <A>(
   return resolve(sources, new Map())
 }
 
-/** `{{ run_started_at }}`: a TIMESTAMPTZ literal, to the microsecond DuckDB keeps. */
+/** `{{ run_started_at }}`: a TIMESTAMPTZ literal, to the millisecond (runs start at least 1 ms apart). */
 export const timestampLiteral = (at: Date): string => `TIMESTAMPTZ '${at.toISOString()}'`
 
 /** The model's SQL in one context. */
@@ -139,22 +139,21 @@ export const build = (
     duck<{ readonly column_name: string; readonly data_type: string }>`SELECT column_name, data_type
       FROM information_schema.columns WHERE table_schema = 'main' AND table_name = ${table}
       ORDER BY column_name`
-  const storedColumns = (table: string) =>
-    Effect.map(columnsOf(table), (rows) =>
-      rows
+  /** A table's stored columns as one comparable string, and whether it carries tombstones. */
+  const shapeOf = (table: string) =>
+    Effect.map(columnsOf(table), (rows) => ({
+      columns: rows
         .filter((r) => r.column_name !== DELETED_COLUMN)
         .map((r) => `${r.column_name} ${r.data_type}`)
-        .join(", ")
-    )
-  const hasTombstones = Effect.map(columnsOf(buildTableName(node.name)), (rows) =>
-    rows.some((r) => r.column_name === DELETED_COLUMN)
-  )
+        .join(", "),
+      tombstones: rows.some((r) => r.column_name === DELETED_COLUMN)
+    }))
   const deleted = quoteIdentifier(DELETED_COLUMN)
 
   const asTable = (kind: RelationKind, message: string | null) =>
     Effect.gen(function* () {
       yield* stage(false)
-      if (yield* hasTombstones) {
+      if ((yield* shapeOf(buildTableName(node.name))).tombstones) {
         yield* duck.unsafe(`DELETE FROM ${staged} WHERE ${deleted}`)
         yield* duck.unsafe(`ALTER TABLE ${staged} DROP COLUMN ${deleted}`)
       }
@@ -168,12 +167,13 @@ export const build = (
   const incrementally = (uniqueKey: ReadonlyArray<string>) =>
     Effect.gen(function* () {
       yield* stage(true)
-      if ((yield* storedColumns(buildTableName(node.name))) !== (yield* storedColumns(node.name))) {
+      const staging = yield* shapeOf(buildTableName(node.name))
+      if (staging.columns !== (yield* shapeOf(node.name)).columns) {
         yield* dropStaged
         return yield* asTable("table", "the model's columns changed since the last build: rebuilt in full")
       }
       const matches = uniqueKey.map((k) => `s.${quoteIdentifier(k)} = ${target}.${quoteIdentifier(k)}`)
-      const rows = (yield* hasTombstones)
+      const rows = staging.tombstones
         ? `SELECT * EXCLUDE (${deleted}) FROM ${staged} WHERE ${deleted} IS NOT TRUE`
         : `SELECT * FROM ${staged}`
       const inserted = yield* duck.withTransaction(

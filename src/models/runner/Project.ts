@@ -82,7 +82,7 @@ const sqlFilesIn = (directory: string): ReadonlyArray<{ readonly layer: string; 
   })
 
 /** The folder of the macros (`{{ macro('name') }}`), beside the layers. */
-export const MACROS_FOLDER = "macros"
+const MACROS_FOLDER = "macros"
 
 /** Every `macros/<name>.sql`, parsed (a macro cannot call another), with the problems of each. */
 const loadMacros = (directory: string, problems: Array<string>): ReadonlyMap<string, ReadonlyArray<TemplateNode>> => {

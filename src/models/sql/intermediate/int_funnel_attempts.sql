@@ -25,13 +25,7 @@ steps AS (
   WHERE user_id IN (SELECT user_id FROM affected_users)
   {% endif %}
 )
-, funnel_steps AS (
-  SELECT
-    f.funnel,
-    unnest(range(1, len(f.steps) + 1)) AS step_index,
-    unnest(f.steps) AS event_type
-  FROM (SELECT unnest({{ var('funnels') }}) AS f)
-)
+, {{ macro('funnel_steps') }}
 , ordered_next AS MATERIALIZED (
   SELECT e.funnel, e.step_index, e.event_id, n.event_id AS next_event_id, n.occurred_at AS next_at
   FROM steps e

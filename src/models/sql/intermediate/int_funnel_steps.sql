@@ -13,13 +13,7 @@ WITH
 {% if is_incremental() %}
 {{ macro('affected_users') }},
 {% endif %}
-funnel_steps AS (
-  SELECT
-    f.funnel,
-    unnest(range(1, len(f.steps) + 1)) AS step_index,
-    unnest(f.steps) AS event_type
-  FROM (SELECT unnest({{ var('funnels') }}) AS f)
-)
+{{ macro('funnel_steps') }}
 , events AS (
   SELECT
     resolved_user_id AS user_id,

@@ -6,6 +6,11 @@
   last build, or whose user's identity mapping changed since, are recomputed from all their purchase
   events (an order never disappears: events are only added, or replaced by their own copy).
 #}
+{% if is_incremental() %}
+WITH since AS (
+  SELECT coalesce(max(_loaded_at), '-infinity') AS loaded_at FROM {{ this }}
+)
+{% endif %}
 SELECT
   prop_order_id AS order_id,
   event_id,
@@ -30,10 +35,9 @@ WHERE event_type = {{ var('purchase_event') }} AND prop_order_id IS NOT NULL
     SELECT prop_order_id FROM {{ ref('stg_events') }}
     WHERE event_type = {{ var('purchase_event') }}
       AND (
-        _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+        _loaded_at > (SELECT loaded_at FROM since)
         OR user_id IN (
-          SELECT anonymous_id FROM {{ ref('stg_identities') }}
-          WHERE _loaded_at > (SELECT coalesce(max(_loaded_at), '-infinity') FROM {{ this }})
+          SELECT anonymous_id FROM {{ ref('stg_identities') }} WHERE _loaded_at > (SELECT loaded_at FROM since)
         )
       )
   )

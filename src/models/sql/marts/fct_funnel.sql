@@ -6,13 +6,7 @@
 WITH best AS (
   SELECT * FROM {{ ref('int_funnel_attempts') }}
 )
-, funnel_steps AS (
-  SELECT
-    f.funnel,
-    unnest(range(1, len(f.steps) + 1)) AS step_index,
-    unnest(f.steps) AS event_type
-  FROM (SELECT unnest({{ var('funnels') }}) AS f)
-)
+, {{ macro('funnel_steps') }}
 , user_steps AS (
   SELECT
     b.mode, b.funnel, b.breakdown, b.breakdown_value, k.step_index,

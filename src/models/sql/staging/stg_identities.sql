@@ -13,7 +13,6 @@ WITH identities AS (
     arg_min(user_id, (occurred_at_corrected, event_id)) AS user_id,
     min(occurred_at_corrected) AS identified_at,
     count(DISTINCT event_id)::INTEGER AS identify_events,
-    count(DISTINCT user_id)::INTEGER AS linked_user_ids,
     list_sort(list(DISTINCT user_id)) AS linked_user_id_list
   FROM {{ source('lake', 'events') }}
   WHERE event_type = 'identify'
@@ -21,7 +20,11 @@ WITH identities AS (
     AND anonymous_id <> user_id
   GROUP BY anonymous_id
 )
-SELECT i.*, {{ run_started_at }} AS _loaded_at
+SELECT
+  i.* EXCLUDE (linked_user_id_list),
+  len(i.linked_user_id_list)::INTEGER AS linked_user_ids,
+  i.linked_user_id_list,
+  {{ run_started_at }} AS _loaded_at
 FROM identities i
 {% if is_incremental() %}
 ANTI JOIN {{ this }} t
